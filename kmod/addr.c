@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The address table of a port: a resizable hash of bindings, read under RCU
+ * by the data path and written under RTNL by the control plane. Each link
+ * also keeps the list of its own bindings, so nothing walks all addresses.
+ */
+#include <linux/inetdevice.h>
+#include <net/addrconf.h>
+#include <net/ipv6.h>
+
+#include "ipvl_priv.h"
+
+static const struct rhashtable_params ipvl_addr_params = {
+	.head_offset		= offsetof(struct ipvl_addr, node),
+	.key_offset		= offsetof(struct ipvl_addr, key),
+	.key_len		= sizeof(struct ipvl_key),
+	.automatic_shrinking	= true,
+};
+
+int ipvl_addr_table_init(struct ipvl_port *port)
+{
+	return rhashtable_init(&port->addrs, &ipvl_addr_params);
+}
+
+/* Called once every link of the port is gone: the table is empty. */
+void ipvl_addr_table_destroy(struct ipvl_port *port)
+{
+	WARN_ON(atomic_read(&port->addrs.nelems));
+	rhashtable_destroy(&port->addrs);
+}
+
+/* Data path lookup; the caller holds rcu_read_lock(). */
+struct ipvl_addr *ipvl_addr_lookup(struct ipvl_port *port,
+				   const struct ipvl_key *key)
+{
+	return rhashtable_lookup(&port->addrs, key, ipvl_addr_params);
+}
+
+/* Control path lookup, under RTNL. */
+struct ipvl_addr *ipvl_addr_find(struct ipvl_port *port,
+				 const struct ipvl_key *key)
+{
+	ASSERT_RTNL();
+	return rhashtable_lookup_fast(&port->addrs, key, ipvl_addr_params);
+}
+
+/* Is @key configured on any device of @net? Then it belongs to the host. */
+static bool ipvl_addr_is_hosts(struct net *net, const struct ipvl_key *key)
+{
+	if (key->family == AF_INET) {
+		struct net_device *dev = __ip_dev_find(net, key->v4, false);
+
+		return dev != NULL;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	return ipv6_chk_addr(net, &key->v6, NULL, 0);
+#else
+	return false;
+#endif
+}
+
+/*
+ * Checks that do not depend on the current table: what kind of address,
+ * and whether the host owns it. -EINVAL/-EADDRNOTAVAIL with extack.
+ */
+int ipvl_addr_check(struct ipvl_link *link, const struct ipvl_key *key,
+		    struct netlink_ext_ack *extack)
+{
+	struct net_device *master = link->port->master;
+
+	if (key->family == AF_INET) {
+		__be32 a = key->v4;
+
+		if (ipv4_is_zeronet(a) || ipv4_is_multicast(a) ||
+		    ipv4_is_loopback(a) || ipv4_is_lbcast(a)) {
+			NL_SET_ERR_MSG(extack,
+				       "address must be a unicast IPv4 address");
+			return -EINVAL;
+		}
+	} else {
+		int type = ipv6_addr_type(&key->v6);
+
+		if (!(type & IPV6_ADDR_UNICAST) ||
+		    (type & (IPV6_ADDR_LOOPBACK | IPV6_ADDR_MAPPED |
+			     IPV6_ADDR_LINKLOCAL))) {
+			NL_SET_ERR_MSG(extack,
+				       "address must be a global or unique-local IPv6 unicast address");
+			return -EINVAL;
+		}
+	}
+
+	if (ipvl_addr_is_hosts(dev_net(master), key)) {
+		NL_SET_ERR_MSG(extack,
+			       "address is configured in the master's namespace: it belongs to the host");
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static void ipvl_addr_free_rcu(struct rcu_head *head)
+{
+	struct ipvl_addr *addr = container_of(head, struct ipvl_addr, rcu);
+
+	free_percpu(addr->stats);
+	kfree(addr);
+}
+
+/*
+ * Bind @key to @link. Binding an address the link holds already succeeds
+ * (*out is then the existing binding and 0 is returned as well: the caller
+ * tells the two apart by comparing counts if it cares).
+ */
+int ipvl_addr_bind(struct ipvl_link *link, const struct ipvl_key *key,
+		   struct ipvl_addr **out, struct netlink_ext_ack *extack)
+{
+	struct ipvl_port *port = link->port;
+	struct ipvl_addr *addr;
+	int err;
+
+	ASSERT_RTNL();
+
+	addr = ipvl_addr_find(port, key);
+	if (addr) {
+		if (addr->link != link) {
+			IPVL_ERR_FMT(extack,
+				     "address is bound to link %s (id %u) of this port",
+				     addr->link->dev->name, addr->link->id);
+			return -EADDRINUSE;
+		}
+		*out = addr;
+		return -EEXIST;
+	}
+
+	err = ipvl_addr_check(link, key, extack);
+	if (err)
+		return err;
+
+	addr = kzalloc(sizeof(*addr), GFP_KERNEL_ACCOUNT);
+	if (!addr)
+		return -ENOMEM;
+	addr->stats = alloc_percpu_gfp(struct ipvl_addr_pcpu,
+				       GFP_KERNEL_ACCOUNT);
+	if (!addr->stats) {
+		kfree(addr);
+		return -ENOMEM;
+	}
+	addr->key = *key;
+	addr->link = link;
+
+	err = rhashtable_lookup_insert_fast(&port->addrs, &addr->node,
+					    ipvl_addr_params);
+	if (err) {
+		free_percpu(addr->stats);
+		kfree(addr);
+		if (err == -EEXIST)
+			err = -EADDRINUSE;
+		NL_SET_ERR_MSG(extack, "cannot insert the address in the table");
+		return err;
+	}
+	list_add_tail(&addr->lnode, &link->addrs);
+	link->n_addrs++;
+	port->n_addrs++;
+	ipvl_changed();
+	*out = addr;
+	return 0;
+}
+
+void ipvl_addr_unbind(struct ipvl_addr *addr)
+{
+	struct ipvl_link *link = addr->link;
+	struct ipvl_port *port = link->port;
+
+	ASSERT_RTNL();
+	rhashtable_remove_fast(&port->addrs, &addr->node, ipvl_addr_params);
+	list_del(&addr->lnode);
+	link->n_addrs--;
+	port->n_addrs--;
+	ipvl_changed();
+	call_rcu(&addr->rcu, ipvl_addr_free_rcu);
+}
+
+/* Remove every binding of @link, with a notification for each. */
+void ipvl_addr_flush_link(struct ipvl_link *link)
+{
+	struct ipvl_addr *addr, *tmp;
+
+	list_for_each_entry_safe(addr, tmp, &link->addrs, lnode) {
+		ipvl_notify_addr(addr, IPVL_CMD_ADDR_DEL_NTF);
+		ipvl_addr_unbind(addr);
+	}
+}
