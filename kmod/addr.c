@@ -48,9 +48,7 @@ struct ipvl_addr *ipvl_addr_find(struct ipvl_port *port,
 static bool ipvl_addr_is_hosts(struct net *net, const struct ipvl_key *key)
 {
 	if (key->family == AF_INET) {
-		struct net_device *dev = __ip_dev_find(net, key->v4, false);
-
-		return dev != NULL;
+		return !!__ip_dev_find(net, key->v4, false);
 	}
 #if IS_ENABLED(CONFIG_IPV6)
 	return ipv6_chk_addr(net, &key->v6, NULL, 0);

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Installs the Debian packages the build and the tests need, only those that
+# are missing. This is the one list: add packages here.
+set -euo pipefail
+
+PACKAGES=(
+	# tests/vm/vm.py: the QEMU guest and its initramfs
+	qemu-system-x86
+	busybox-static
+	cpio
+	kmod
+	xz-utils
+	zstd # unpacks the 6.12 vmlinux for the fast (PVH) boot
+	# used inside the guest (its root is the host's /)
+	iproute2
+	iputils-ping
+	iperf3
+	nftables
+	python3-pytest
+	python3-pyroute2
+	procps
+	util-linux
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+apt_install() {
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		-o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}" \
+		>/dev/null
+}
+echo "deps.sh: installing ${missing[*]}" >&2
+if ! apt_install; then
+	echo "deps.sh: apt-get update" >&2
+	$SUDO apt-get update -qq -o DPkg::Lock::Timeout=600
+	apt_install
+fi

@@ -1,0 +1,15 @@
+#!/bin/bash
+# Runs inside the QEMU guest (see tests/vm/vm.py): the in-VM pytest suite,
+# with its output kept in .vm/pytest-ABI.txt for the summary line.
+set -u
+abi=${1:?usage: run-in-vm.sh ABI}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mkdir -p .vm
+export IPVL_KO=$top/.build/$abi/ipvl.ko
+export PYTHONDONTWRITEBYTECODE=1
+dmesg -n 4
+extra=${IPVL_PYTEST_ARGS:-}
+/usr/bin/python3 -m pytest -p no:cacheprovider -q -rfE --durations=8 tests/kernel $extra 2>&1 |
+	tee ".vm/pytest-$abi.txt"
+exit "${PIPESTATUS[0]}"
