@@ -103,63 +103,156 @@ static void ipvl_addr_free_rcu(struct rcu_head *head)
 	kfree(addr);
 }
 
+/* A new binding of @key to @link, in the hash but not yet on the link. */
+static struct ipvl_addr *ipvl_addr_insert(struct ipvl_link *link,
+					  const struct ipvl_key *key,
+					  struct netlink_ext_ack *extack)
+{
+	struct ipvl_addr *addr;
+	int err;
+
+	addr = kzalloc(sizeof(*addr), GFP_KERNEL_ACCOUNT);
+	if (!addr)
+		return ERR_PTR(-ENOMEM);
+	addr->stats = alloc_percpu_gfp(struct ipvl_addr_pcpu,
+				       GFP_KERNEL_ACCOUNT);
+	if (!addr->stats) {
+		kfree(addr);
+		return ERR_PTR(-ENOMEM);
+	}
+	addr->key = *key;
+	addr->link = link;
+
+	err = rhashtable_lookup_insert_fast(&link->port->addrs, &addr->node,
+					    ipvl_addr_params);
+	if (err) {
+		free_percpu(addr->stats);
+		kfree(addr);
+		NL_SET_ERR_MSG(extack, "cannot insert the address in the table");
+		return ERR_PTR(err);
+	}
+	return addr;
+}
+
+/* Who holds @key on the port: NULL, @link, or -EADDRINUSE with extack. */
+static struct ipvl_addr *ipvl_addr_holder(struct ipvl_link *link,
+					  const struct ipvl_key *key,
+					  struct netlink_ext_ack *extack)
+{
+	struct ipvl_addr *addr = ipvl_addr_find(link->port, key);
+
+	if (addr && addr->link != link) {
+		IPVL_ERR_FMT(extack,
+			     "address is bound to link %s (id %u) of this port",
+			     addr->link->dev->name, addr->link->id);
+		return ERR_PTR(-EADDRINUSE);
+	}
+	return addr;
+}
+
+static void ipvl_addr_attach(struct ipvl_addr *addr)
+{
+	struct ipvl_link *link = addr->link;
+
+	list_add_tail(&addr->lnode, &link->addrs);
+	link->n_addrs++;
+	link->port->n_addrs++;
+}
+
 /*
- * Bind @key to @link. Binding an address the link holds already succeeds
- * (*out is then the existing binding and 0 is returned as well: the caller
- * tells the two apart by comparing counts if it cares).
+ * Bind @key to @link. Binding an address the link holds already returns
+ * -EEXIST with *out set to the existing binding.
  */
 int ipvl_addr_bind(struct ipvl_link *link, const struct ipvl_key *key,
 		   struct ipvl_addr **out, struct netlink_ext_ack *extack)
 {
-	struct ipvl_port *port = link->port;
 	struct ipvl_addr *addr;
 	int err;
 
 	ASSERT_RTNL();
 
-	addr = ipvl_addr_find(port, key);
+	addr = ipvl_addr_holder(link, key, extack);
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
 	if (addr) {
-		if (addr->link != link) {
-			IPVL_ERR_FMT(extack,
-				     "address is bound to link %s (id %u) of this port",
-				     addr->link->dev->name, addr->link->id);
-			return -EADDRINUSE;
-		}
 		*out = addr;
 		return -EEXIST;
 	}
-
 	err = ipvl_addr_check(link, key, extack);
 	if (err)
 		return err;
-
-	addr = kzalloc(sizeof(*addr), GFP_KERNEL_ACCOUNT);
-	if (!addr)
-		return -ENOMEM;
-	addr->stats = alloc_percpu_gfp(struct ipvl_addr_pcpu,
-				       GFP_KERNEL_ACCOUNT);
-	if (!addr->stats) {
-		kfree(addr);
-		return -ENOMEM;
-	}
-	addr->key = *key;
-	addr->link = link;
-
-	err = rhashtable_lookup_insert_fast(&port->addrs, &addr->node,
-					    ipvl_addr_params);
-	if (err) {
-		free_percpu(addr->stats);
-		kfree(addr);
-		if (err == -EEXIST)
-			err = -EADDRINUSE;
-		NL_SET_ERR_MSG(extack, "cannot insert the address in the table");
-		return err;
-	}
-	list_add_tail(&addr->lnode, &link->addrs);
-	link->n_addrs++;
-	port->n_addrs++;
+	addr = ipvl_addr_insert(link, key, extack);
+	if (IS_ERR(addr))
+		return PTR_ERR(addr);
+	ipvl_addr_attach(addr);
 	ipvl_changed();
 	*out = addr;
+	return 0;
+}
+
+/*
+ * Make @keys the whole binding set of @link, or change nothing. New
+ * bindings enter the hash first (they can fail); the ones that go are
+ * removed last (that cannot fail).
+ */
+int ipvl_addr_replace(struct ipvl_link *link, const struct ipvl_key *keys,
+		      unsigned int n, struct netlink_ext_ack *extack)
+{
+	struct ipvl_addr *addr, *tmp;
+	LIST_HEAD(fresh);
+	unsigned int i;
+	int err = 0;
+
+	ASSERT_RTNL();
+	for (i = 0; i < n; i++) {
+		addr = ipvl_addr_holder(link, &keys[i], extack);
+		if (IS_ERR(addr)) {
+			err = PTR_ERR(addr);
+			break;
+		}
+		if (addr) {		/* kept, or listed twice */
+			addr->keep = true;
+			continue;
+		}
+		err = ipvl_addr_check(link, &keys[i], extack);
+		if (err)
+			break;
+		addr = ipvl_addr_insert(link, &keys[i], extack);
+		if (IS_ERR(addr)) {
+			err = PTR_ERR(addr);
+			break;
+		}
+		addr->keep = true;
+		list_add_tail(&addr->lnode, &fresh);
+	}
+
+	if (err) {
+		list_for_each_entry_safe(addr, tmp, &fresh, lnode) {
+			rhashtable_remove_fast(&link->port->addrs, &addr->node,
+					       ipvl_addr_params);
+			list_del(&addr->lnode);
+			call_rcu(&addr->rcu, ipvl_addr_free_rcu);
+		}
+		list_for_each_entry(addr, &link->addrs, lnode)
+			addr->keep = false;
+		return err;
+	}
+
+	list_for_each_entry_safe(addr, tmp, &link->addrs, lnode) {
+		if (addr->keep) {
+			addr->keep = false;
+			continue;
+		}
+		ipvl_notify_addr(addr, IPVL_CMD_ADDR_DEL_NTF);
+		ipvl_addr_unbind(addr);
+	}
+	list_for_each_entry_safe(addr, tmp, &fresh, lnode) {
+		list_del(&addr->lnode);
+		addr->keep = false;
+		ipvl_addr_attach(addr);
+		ipvl_notify_addr(addr, IPVL_CMD_ADDR_NEW_NTF);
+	}
+	ipvl_changed();
 	return 0;
 }
 

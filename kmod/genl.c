@@ -483,7 +483,8 @@ void ipvl_notify_addr(struct ipvl_addr *addr, u8 cmd)
 #define IPVL_FEATURES_NOW (IPVL_FEATURES_PORTS | IPVL_FEATURES_LINKS | \
 			   IPVL_FEATURES_BINDINGS | IPVL_FEATURES_IPV6 | \
 			   IPVL_FEATURES_MODE_L3 | IPVL_FEATURES_SPOOF_CHECK | \
-			   IPVL_FEATURES_STATS | IPVL_FEATURES_MONITOR)
+			   IPVL_FEATURES_STATS | IPVL_FEATURES_MONITOR | \
+			   IPVL_FEATURES_ADDR_REPLACE)
 
 static int ipvl_nl_get_info_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -1121,11 +1122,58 @@ out:
 	return err;
 }
 
+/* The most addresses one addr-replace can carry. */
+#define IPVL_REPLACE_MAX	65536
+
 static int ipvl_nl_addr_replace_doit(struct sk_buff *skb,
 				     struct genl_info *info)
 {
-	NL_SET_ERR_MSG(info->extack, "addr-replace is not implemented yet");
-	return -EOPNOTSUPP;
+	struct nlattr *tb[IPVL_A_ADDR_MAX + 1];
+	struct ipvl_key *keys = NULL;
+	struct ipvl_link *link;
+	unsigned int n = 0;
+	struct nlattr *nla;
+	int err, rem;
+
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem)
+		if (nla_type(nla) == IPVL_A_ADDR_LIST)
+			n++;
+	if (n > IPVL_REPLACE_MAX) {
+		NL_SET_ERR_MSG(info->extack, "too many addresses in one request");
+		return -E2BIG;
+	}
+	if (n) {
+		keys = kvcalloc(n, sizeof(*keys), GFP_KERNEL);
+		if (!keys)
+			return -ENOMEM;
+	}
+	n = 0;
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(nla) != IPVL_A_ADDR_LIST)
+			continue;
+		err = nla_parse_nested(tb, IPVL_A_ADDR_MAX, nla,
+				       ipvl_addr_entry_policy, info->extack);
+		if (err)
+			goto out_free;
+		err = ipvl_nl_key(info, tb, nla, &keys[n++]);
+		if (err)
+			goto out_free;
+	}
+
+	rtnl_lock();
+	link = ipvl_nl_link(info, IPVL_A_ADDR_LINK_ID, IPVL_A_ADDR_LINK_IFNAME);
+	if (IS_ERR(link)) {
+		err = PTR_ERR(link);
+		goto out;
+	}
+	err = ipvl_nl_capable(skb, info, link->port);
+	if (!err)
+		err = ipvl_addr_replace(link, keys, n, info->extack);
+out:
+	rtnl_unlock();
+out_free:
+	kvfree(keys);
+	return err;
 }
 
 /* ---- the family -------------------------------------------------------- */

@@ -117,6 +117,7 @@ struct ipvl_addr {
 	struct ipvl_key		key;
 	struct ipvl_link	*link;
 	struct list_head	lnode;
+	bool			keep;		/* scratch mark of addr-replace */
 	struct ipvl_addr_pcpu __percpu *stats;
 	struct rcu_head		rcu;
 };
@@ -158,6 +159,8 @@ int ipvl_addr_check(struct ipvl_link *link, const struct ipvl_key *key,
 		    struct netlink_ext_ack *extack);
 int ipvl_addr_bind(struct ipvl_link *link, const struct ipvl_key *key,
 		   struct ipvl_addr **out, struct netlink_ext_ack *extack);
+int ipvl_addr_replace(struct ipvl_link *link, const struct ipvl_key *keys,
+		      unsigned int n, struct netlink_ext_ack *extack);
 void ipvl_addr_unbind(struct ipvl_addr *addr);
 void ipvl_addr_flush_link(struct ipvl_link *link);
 
