@@ -8,7 +8,7 @@ cd "$top"
 mkdir -p .vm
 export IPVL_KO=$top/.build/$abi/ipvl.ko
 export PYTHONDONTWRITEBYTECODE=1
-dmesg -n 4
+dmesg -n 5
 extra=${IPVL_PYTEST_ARGS:-}
 /usr/bin/python3 -m pytest -p no:cacheprovider -q -rfE --durations=8 tests/kernel $extra 2>&1 |
 	tee ".vm/pytest-$abi.txt"

@@ -614,8 +614,8 @@ def main(argv):
         status = os.path.join(tmpdir, "status")
         with open(initrd, "wb") as f:
             f.write(base)
-            f.write(run_conf(abi, os.path.dirname(moddir) if moddir else "",
-                             args.cmd, env))
+            modsrc = os.path.realpath(os.path.dirname(moddir)) if moddir else ""
+            f.write(run_conf(abi, modsrc, args.cmd, env))
         cmd = qemu_cmd(args, bzimage, initrd, status)
         log("booting %s (%s), prepared in %.1f s; console log %s"
             % (abi, bzimage, time.monotonic() - t0,
