@@ -482,7 +482,8 @@ void ipvl_notify_addr(struct ipvl_addr *addr, u8 cmd)
 
 #define IPVL_FEATURES_NOW (IPVL_FEATURES_PORTS | IPVL_FEATURES_LINKS | \
 			   IPVL_FEATURES_BINDINGS | IPVL_FEATURES_IPV6 | \
-			   IPVL_FEATURES_MODE_L3 | IPVL_FEATURES_SPOOF_CHECK | \
+			   IPVL_FEATURES_MODE_L3 | IPVL_FEATURES_MODE_L2 | \
+			   IPVL_FEATURES_MODE_L3S | IPVL_FEATURES_SPOOF_CHECK | \
 			   IPVL_FEATURES_STATS | IPVL_FEATURES_MONITOR | \
 			   IPVL_FEATURES_ADDR_REPLACE)
 
@@ -583,15 +584,6 @@ static bool ipvl_port_flags_ok(struct genl_info *info, u32 flags)
 	return true;
 }
 
-static bool ipvl_port_mode_ok(struct genl_info *info, u32 mode)
-{
-	if (mode != IPVL_MODE_L3) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[IPVL_A_PORT_MODE],
-				    "only mode l3 is implemented so far");
-		return false;
-	}
-	return true;
-}
 
 static int ipvl_nl_port_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -612,8 +604,6 @@ static int ipvl_nl_port_new_doit(struct sk_buff *skb, struct genl_info *info)
 		spoof = nla_get_u8(attrs[IPVL_A_PORT_SPOOF_CHECK]);
 	if (!ipvl_port_flags_ok(info, flags))
 		return -EINVAL;
-	if (!ipvl_port_mode_ok(info, mode))
-		return -EOPNOTSUPP;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -657,9 +647,6 @@ static int ipvl_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (attrs[IPVL_A_PORT_FLAGS] &&
 	    !ipvl_port_flags_ok(info, nla_get_u32(attrs[IPVL_A_PORT_FLAGS])))
 		return -EINVAL;
-	if (attrs[IPVL_A_PORT_MODE] &&
-	    !ipvl_port_mode_ok(info, nla_get_u32(attrs[IPVL_A_PORT_MODE])))
-		return -EOPNOTSUPP;
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)

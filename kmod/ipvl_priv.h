@@ -97,8 +97,21 @@ struct ipvl_port {
 	u32			n_addrs;
 	struct ida		dev_ids;
 	struct ipvl_port_pcpu __percpu *stats;
+	struct sk_buff_head	backlog;	/* L2 multicast to replicate */
+	struct work_struct	mc_work;
 	struct rcu_head		rcu;
 };
+
+/* L2 multicast: the most frames waiting for replication on one port. */
+#define IPVL_BACKLOG_MAX	1000
+#define IPVL_MC_FILTER_BITS	8
+
+/* Where a frame in the backlog came from. */
+struct ipvl_mc_cb {
+	struct net_device	*src;	/* the sending link (held), or NULL */
+};
+
+#define IPVL_MC_CB(skb) ((struct ipvl_mc_cb *)(skb)->cb)
 
 struct ipvl_link {
 	struct net_device	*dev;
@@ -109,6 +122,7 @@ struct ipvl_link {
 	u32			n_addrs;
 	bool			attached;	/* on the port, between ndo_init and ndo_uninit */
 	bool			announced;	/* link-new notification sent */
+	DECLARE_BITMAP(mc_filter, 1 << IPVL_MC_FILTER_BITS);
 	struct ipvl_link_pcpu __percpu *stats;
 };
 
@@ -130,6 +144,7 @@ void ipvl_changed(void);
 extern struct idr ipvl_ports;
 struct ipvl_port *ipvl_port_get_rtnl(const struct net_device *dev);
 struct ipvl_port *ipvl_port_get_rcu(const struct net_device *dev);
+struct ipvl_port *ipvl_port_find_rcu(const struct net_device *dev);
 int ipvl_port_create(struct net_device *master, u16 mode, u32 flags,
 		     bool spoof_check, struct netlink_ext_ack *extack);
 void ipvl_port_destroy(struct ipvl_port *port);
@@ -163,6 +178,13 @@ int ipvl_addr_replace(struct ipvl_link *link, const struct ipvl_key *keys,
 		      unsigned int n, struct netlink_ext_ack *extack);
 void ipvl_addr_unbind(struct ipvl_addr *addr);
 void ipvl_addr_flush_link(struct ipvl_link *link);
+
+/* mcast.c */
+void ipvl_mc_init(struct ipvl_port *port);
+void ipvl_mc_flush(struct ipvl_port *port);
+void ipvl_mc_enqueue(struct ipvl_port *port, struct sk_buff *skb,
+		     struct net_device *src);
+void ipvl_mc_set_filter(struct ipvl_link *link);
 
 /* rx.c, tx.c */
 rx_handler_result_t ipvl_handle_frame(struct sk_buff **pskb);

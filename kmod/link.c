@@ -67,6 +67,7 @@ static int ipvl_init(struct net_device *dev)
 	netif_inherit_tso_max(dev, master);
 	dev->hard_header_len = master->hard_header_len;
 
+	ipvl_mc_set_filter(link);
 	list_add_tail_rcu(&link->pnode, &port->links);
 	port->n_links++;
 	link->attached = true;
@@ -155,7 +156,7 @@ static int ipvl_get_iflink(const struct net_device *dev)
 
 static void ipvl_set_rx_mode(struct net_device *dev)
 {
-	/* multicast filtering arrives with L2 mode */
+	ipvl_mc_set_filter(netdev_priv(dev));
 }
 
 static const struct net_device_ops ipvl_netdev_ops = {

@@ -23,8 +23,17 @@ struct ipvl_port *ipvl_port_get_rtnl(const struct net_device *dev)
 	return rtnl_dereference(dev->rx_handler_data);
 }
 
+/* Data path: the caller knows @dev's rx_handler is ours (it is running). */
 struct ipvl_port *ipvl_port_get_rcu(const struct net_device *dev)
 {
+	return rcu_dereference(dev->rx_handler_data);
+}
+
+/* Data path, from anywhere else: NULL unless @dev is one of our masters. */
+struct ipvl_port *ipvl_port_find_rcu(const struct net_device *dev)
+{
+	if (rcu_access_pointer(dev->rx_handler) != ipvl_handle_frame)
+		return NULL;
 	return rcu_dereference(dev->rx_handler_data);
 }
 
@@ -75,6 +84,7 @@ int ipvl_port_create(struct net_device *master, u16 mode, u32 flags,
 	port->spoof_check = spoof_check;
 	INIT_LIST_HEAD(&port->links);
 	ida_init(&port->dev_ids);
+	ipvl_mc_init(port);
 
 	err = -ENOMEM;
 	port->stats = alloc_percpu_gfp(struct ipvl_port_pcpu,
@@ -134,6 +144,7 @@ void ipvl_port_destroy(struct ipvl_port *port)
 
 	ipvl_notify_port(port, IPVL_CMD_PORT_DEL_NTF);
 	netdev_rx_handler_unregister(port->master);
+	ipvl_mc_flush(port);
 	idr_remove(&ipvl_ports, port->id);
 	ipvl_addr_table_destroy(port);
 	ida_destroy(&port->dev_ids);

@@ -2,28 +2,80 @@
 /*
  * Transmit from a link. The source must be bound to the link (spoof
  * check); a destination bound to another link of the port is delivered
- * locally (unless the port is private or vepa); anything else is routed in
- * the master's namespace and leaves through the master.
+ * locally (unless the port is private or vepa). In L3 and L3S anything
+ * else is routed in the master's namespace; in L2 it leaves through the
+ * master as it is, and multicast is also replicated to the other links.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/if_arp.h>
+#include <linux/icmpv6.h>
 #include <linux/etherdevice.h>
 #include <net/ip.h>
 #include <net/ip6_route.h>
 #include <net/route.h>
 #include <net/addrconf.h>
 #include <net/inet_dscp.h>
+#include <net/ndisc.h>
 
 #include "ipvl_priv.h"
 
 struct ipvl_tx {
-	struct ipvl_key	saddr;
-	struct ipvl_key	daddr;
+	struct ipvl_key	saddr;		/* IP source, ARP sender */
+	struct ipvl_key	daddr;		/* IP destination, ARP target */
+	struct ipvl_key	claim;		/* target of a neighbour advertisement */
+	bool		has_claim;
 };
 
+static void ipvl_key4(struct ipvl_key *key, const void *a)
+{
+	key->family = AF_INET;
+	memcpy(&key->v4, a, 4);
+}
+
+static void ipvl_key6(struct ipvl_key *key, const struct in6_addr *a)
+{
+	key->family = AF_INET6;
+	key->v6 = *a;
+}
+
+static bool ipvl_tx_parse_arp(struct sk_buff *skb, struct ipvl_tx *tx)
+{
+	const struct arphdr *arp;
+	const u8 *p;
+
+	if (unlikely(!pskb_may_pull(skb, ETH_HLEN + arp_hdr_len(skb->dev))))
+		return false;
+	arp = arp_hdr(skb);
+	if (arp->ar_hrd != htons(ARPHRD_ETHER) ||
+	    arp->ar_pro != htons(ETH_P_IP) ||
+	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
+		return false;
+	p = (const u8 *)(arp + 1);
+	ipvl_key4(&tx->saddr, p + ETH_ALEN);
+	ipvl_key4(&tx->daddr, p + 2 * ETH_ALEN + 4);
+	return true;
+}
+
+/* A neighbour advertisement claims its target: remember it. */
+static void ipvl_tx_parse_na(struct sk_buff *skb, struct ipvl_tx *tx)
+{
+	const unsigned int off = ETH_HLEN + sizeof(struct ipv6hdr);
+	const struct nd_msg *na;
+
+	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6 ||
+	    !pskb_may_pull(skb, off + sizeof(*na)))
+		return;
+	na = (const struct nd_msg *)(skb->data + off);
+	if (na->icmph.icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
+		return;
+	ipvl_key6(&tx->claim, &na->target);
+	tx->has_claim = true;
+}
+
 /*
- * Parse the frame at skb->data (Ethernet + IPv4/IPv6) without trusting the
- * header offsets a sender may or may not have set (AF_PACKET).
+ * Parse the frame at skb->data (Ethernet + IPv4/IPv6/ARP) without trusting
+ * the header offsets a sender may or may not have set (AF_PACKET).
  */
 static bool ipvl_tx_parse(struct sk_buff *skb, struct ipvl_tx *tx)
 {
@@ -35,6 +87,7 @@ static bool ipvl_tx_parse(struct sk_buff *skb, struct ipvl_tx *tx)
 	eth = (const struct ethhdr *)skb->data;
 	skb_set_network_header(skb, ETH_HLEN);
 	memset(tx, 0, sizeof(*tx));
+	skb->protocol = eth->h_proto;
 
 	switch (eth->h_proto) {
 	case htons(ETH_P_IP): {
@@ -45,11 +98,8 @@ static bool ipvl_tx_parse(struct sk_buff *skb, struct ipvl_tx *tx)
 		iph = ip_hdr(skb);
 		if (unlikely(iph->ihl < 5 || iph->version != 4))
 			return false;
-		tx->saddr.family = AF_INET;
-		tx->saddr.v4 = iph->saddr;
-		tx->daddr.family = AF_INET;
-		tx->daddr.v4 = iph->daddr;
-		skb->protocol = eth->h_proto;
+		ipvl_key4(&tx->saddr, &iph->saddr);
+		ipvl_key4(&tx->daddr, &iph->daddr);
 		return true;
 	}
 	case htons(ETH_P_IPV6): {
@@ -60,39 +110,52 @@ static bool ipvl_tx_parse(struct sk_buff *skb, struct ipvl_tx *tx)
 		ip6h = ipv6_hdr(skb);
 		if (unlikely(ip6h->version != 6))
 			return false;
-		tx->saddr.family = AF_INET6;
-		tx->saddr.v6 = ip6h->saddr;
-		tx->daddr.family = AF_INET6;
-		tx->daddr.v6 = ip6h->daddr;
-		skb->protocol = eth->h_proto;
+		ipvl_key6(&tx->saddr, &ip6h->saddr);
+		ipvl_key6(&tx->daddr, &ip6h->daddr);
+		ipvl_tx_parse_na(skb, tx);
 		return true;
 	}
+	case htons(ETH_P_ARP):
+		return ipvl_tx_parse_arp(skb, tx);
 	}
 	return false;
 }
 
-/*
- * The binding the packet's source belongs to, NULL for the unspecified
- * address or the link's own IPv6 link-local address, or an ERR_PTR when
- * the link may not use this source.
- */
-static struct ipvl_addr *ipvl_tx_source(struct ipvl_link *link,
-					const struct ipvl_key *saddr)
+/* May @link use @key as its own? Unspecified and own link-local are ok. */
+static struct ipvl_addr *ipvl_tx_own(struct ipvl_link *link,
+				     const struct ipvl_key *key)
 {
-	struct ipvl_addr *addr = ipvl_addr_lookup(link->port, saddr);
+	struct ipvl_addr *addr = ipvl_addr_lookup(link->port, key);
 
 	if (addr && addr->link == link)
 		return addr;
 	if (!READ_ONCE(link->port->spoof_check))
 		return NULL;
-	if (saddr->family == AF_INET)
-		return saddr->v4 ? ERR_PTR(-EPERM) : NULL;
-	if (ipv6_addr_any(&saddr->v6))
+	if (key->family == AF_INET)
+		return key->v4 ? ERR_PTR(-EPERM) : NULL;
+	if (ipv6_addr_any(&key->v6))
 		return NULL;
-	if ((ipv6_addr_type(&saddr->v6) & IPV6_ADDR_LINKLOCAL) &&
-	    ipv6_chk_addr(dev_net(link->dev), &saddr->v6, link->dev, 0))
+	if ((ipv6_addr_type(&key->v6) & IPV6_ADDR_LINKLOCAL) &&
+	    ipv6_chk_addr(dev_net(link->dev), &key->v6, link->dev, 0))
 		return NULL;
 	return ERR_PTR(-EPERM);
+}
+
+/*
+ * Source validation: the binding the source belongs to (for its counters),
+ * NULL when there is none to count, or an ERR_PTR for a spoofed packet.
+ */
+static struct ipvl_addr *ipvl_tx_source(struct ipvl_link *link,
+					const struct ipvl_tx *tx)
+{
+	struct ipvl_addr *claim;
+
+	if (tx->has_claim) {
+		claim = ipvl_tx_own(link, &tx->claim);
+		if (IS_ERR(claim))
+			return claim;
+	}
+	return ipvl_tx_own(link, &tx->saddr);
 }
 
 static noinline_for_stack int ipvl_out_v4(struct sk_buff *skb,
@@ -204,34 +267,52 @@ static int ipvl_tx_local(struct ipvl_port *port, struct ipvl_addr *daddr,
 	return NET_XMIT_SUCCESS;
 }
 
-static int ipvl_tx_l3(struct ipvl_link *link, struct sk_buff *skb)
+/* Validate the source; count it. False when the frame must be dropped. */
+static bool ipvl_tx_check(struct ipvl_link *link, struct sk_buff *skb,
+			  struct ipvl_tx *tx)
 {
 	struct ipvl_port *port = link->port;
-	struct ipvl_addr *saddr, *daddr;
-	struct ipvl_tx tx;
+	struct ipvl_addr *saddr;
+
+	if (unlikely(!ipvl_tx_parse(skb, tx))) {
+		/* other protocols: only without the spoof check, in L2 */
+		if (port->mode == IPVL_MODE_L2 && !READ_ONCE(port->spoof_check) &&
+		    skb->len >= ETH_HLEN)
+			return true;
+		ipvl_port_drop(port, IPVL_DROP_MALFORMED);
+		return false;
+	}
+	saddr = ipvl_tx_source(link, tx);
+	if (IS_ERR(saddr)) {
+		ipvl_port_drop(port, IPVL_DROP_SPOOFED);
+		return false;
+	}
+	if (saddr && skb->protocol != htons(ETH_P_ARP))
+		ipvl_addr_count(saddr, skb->len, false);
+	return true;
+}
+
+static int ipvl_tx_l3(struct ipvl_link *link, struct sk_buff *skb,
+		      struct ipvl_tx *tx)
+{
+	struct ipvl_port *port = link->port;
+	struct ipvl_addr *daddr;
 	u32 flags;
 
-	if (unlikely(!ipvl_tx_parse(skb, &tx))) {
+	/* L3 links speak IP, and neither multicast nor broadcast */
+	if (skb->protocol != htons(ETH_P_IP) &&
+	    skb->protocol != htons(ETH_P_IPV6)) {
 		ipvl_port_drop(port, IPVL_DROP_MALFORMED);
 		goto drop;
 	}
-	/* L3 links do not do multicast or broadcast */
 	if (is_multicast_ether_addr(eth_hdr(skb)->h_dest)) {
 		ipvl_port_drop(port, IPVL_DROP_POLICY);
 		goto drop;
 	}
 
-	saddr = ipvl_tx_source(link, &tx.saddr);
-	if (IS_ERR(saddr)) {
-		ipvl_port_drop(port, IPVL_DROP_SPOOFED);
-		goto drop;
-	}
-	if (saddr)
-		ipvl_addr_count(saddr, skb->len, false);
-
 	flags = READ_ONCE(port->flags);
 	if (!(flags & IPVL_PORT_FLAGS_VEPA)) {
-		daddr = ipvl_addr_lookup(port, &tx.daddr);
+		daddr = ipvl_addr_lookup(port, &tx->daddr);
 		if (daddr) {
 			if (flags & IPVL_PORT_FLAGS_PRIVATE) {
 				ipvl_port_drop(port, IPVL_DROP_POLICY);
@@ -247,25 +328,87 @@ drop:
 	return NET_XMIT_DROP;
 }
 
+/* L2: out through the master, the frame as the link built it. */
+static int ipvl_tx_wire(struct ipvl_port *port, struct sk_buff *skb)
+{
+	struct net_device *master = port->master;
+
+	skb_scrub_packet(skb, !net_eq(dev_net(skb->dev), dev_net(master)));
+	skb->dev = master;
+	ipvl_port_inc(port, tx_out);
+	return dev_queue_xmit(skb);
+}
+
+static int ipvl_tx_l2(struct ipvl_link *link, struct sk_buff *skb,
+		      struct ipvl_tx *tx)
+{
+	struct ipvl_port *port = link->port;
+	const struct ethhdr *eth = eth_hdr(skb);
+	u32 flags = READ_ONCE(port->flags);
+	struct ipvl_addr *daddr;
+	struct sk_buff *nskb;
+
+	if (ether_addr_equal(eth->h_dest, eth->h_source)) {
+		/* to the shared MAC: another link, or the master's stack */
+		if (flags & IPVL_PORT_FLAGS_VEPA)
+			return ipvl_tx_wire(port, skb);
+		daddr = tx->daddr.family ? ipvl_addr_lookup(port, &tx->daddr) :
+					   NULL;
+		if (daddr) {
+			if (daddr->link != link &&
+			    (flags & IPVL_PORT_FLAGS_PRIVATE)) {
+				ipvl_port_drop(port, IPVL_DROP_POLICY);
+				kfree_skb(skb);
+				return NET_XMIT_DROP;
+			}
+			return ipvl_tx_local(port, daddr, skb);
+		}
+		skb_scrub_packet(skb, !net_eq(dev_net(skb->dev),
+					      dev_net(port->master)));
+		return dev_forward_skb(port->master, skb) == NET_RX_SUCCESS ?
+		       NET_XMIT_SUCCESS : NET_XMIT_DROP;
+	}
+
+	if (is_multicast_ether_addr(eth->h_dest) &&
+	    !(flags & (IPVL_PORT_FLAGS_PRIVATE | IPVL_PORT_FLAGS_VEPA))) {
+		nskb = skb_clone(skb, GFP_ATOMIC);
+		if (nskb)
+			ipvl_mc_enqueue(port, nskb, link->dev);
+		else
+			ipvl_port_drop(port, IPVL_DROP_BACKLOG);
+	}
+	return ipvl_tx_wire(port, skb);
+}
+
 netdev_tx_t ipvl_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct ipvl_link *link = netdev_priv(dev);
 	unsigned int len = skb->len;
 	int ret = NET_XMIT_DROP;
+	struct ipvl_tx tx;
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (likely(skb)) {
-		switch (READ_ONCE(link->port->mode)) {
-		case IPVL_MODE_L3:
-			ret = ipvl_tx_l3(link, skb);
-			break;
-		default:
-			kfree_skb(skb);
-			break;
-		}
+	if (unlikely(!skb))
+		goto out;
+	if (!ipvl_tx_check(link, skb, &tx)) {
+		kfree_skb(skb);
+		goto out;
 	}
 
-	if (likely(ret == NET_XMIT_SUCCESS))
+	switch (READ_ONCE(link->port->mode)) {
+	case IPVL_MODE_L2:
+		ret = ipvl_tx_l2(link, skb, &tx);
+		break;
+	case IPVL_MODE_L3:
+	case IPVL_MODE_L3S:
+		ret = ipvl_tx_l3(link, skb, &tx);
+		break;
+	default:
+		kfree_skb(skb);
+		break;
+	}
+out:
+	if (likely(ret == NET_XMIT_SUCCESS || ret == NET_XMIT_CN))
 		ipvl_link_count_tx(link, len);
 	else
 		ipvl_link_inc(link, tx_dropped);

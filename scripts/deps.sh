@@ -20,6 +20,23 @@ PACKAGES=(
 	python3-pyroute2
 	procps
 	util-linux
+	conntrack
+	# building: the library, the CLI, the module (headers come per kernel,
+	# from scripts/kernels.sh fetch)
+	gcc
+	make
+	libc6-dev
+	libmnl-dev
+	pkg-config
+	# the UAPI header is generated with the kernel's ynl-gen-c.py, which
+	# validates the spec against its schema; ynl's cli.py is a test client
+	linux-source-6.12
+	python3-yaml
+	python3-jsonschema
+	# checks: man pages, leaks
+	mandoc
+	valgrind
+	bash-completion
 )
 
 missing=()

@@ -161,6 +161,7 @@ class Topo:
 
     def __init__(self, netns, master, tag):
         self.netns = netns
+        self.tag = tag
         self.master = netns.host_dev(master)
         self.out = netns.add("out")
         peer = f"o{tag}"

@@ -1,0 +1,322 @@
+"""L2 and L3S modes, flags, multicast, spoof check, VLAN masters."""
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import ctl, ctl_json, ping, sh, Topo
+
+FLAGS = [None, "private", "vepa"]
+IDS = ["bridge", "private", "vepa"]
+
+
+class L2Topo(Topo):
+    """Links in the master's subnet: 10.0.0.1x/24, fd00::1x/64."""
+
+    def config_inside(self, ns, dev, v4, v6):
+        sh(f"ip -n {ns} link set {dev} up")
+        sh(f"ip -n {ns} addr add {v4}/24 dev {dev}")
+        sh(f"ip -n {ns} addr add {v6}/64 dev {dev} nodad")
+
+
+def l2_ours(netns, n=2, flag=None, tag="0", mode="l2", master=None):
+    t = L2Topo(netns, master or f"mst{tag}", tag)
+    ctl("port", "add", t.master, "mode", mode, *([flag] if flag else []))
+    for i in range(1, n + 1):
+        ns = t.add_ns()
+        name = f"lv{tag}x{i}"
+        v4, v6 = f"10.0.0.{10 + i}", f"fd00::{10 + i:x}"
+        ctl("link", "add", name, "port", t.master, "netns", ns)
+        ctl("addr", "bind", name, v4, v6)
+        t.config_inside(ns, name, v4, v6)
+        t.links[name] = (ns, v4, v6)
+    return t
+
+
+def l2_ref(netns, n=2, flag=None, tag="1", mode="l2"):
+    t = L2Topo(netns, f"r{tag}", tag)
+    for i in range(1, n + 1):
+        ns = t.add_ns()
+        name = f"rv{tag}x{i}"
+        v4, v6 = f"10.0.0.{10 + i}", f"fd00::{10 + i:x}"
+        sh(f"ip link add link {t.master} name {name} type ipvlan mode {mode}"
+           + (f" {flag}" if flag else ""))
+        sh(f"ip link set dev {name} netns {ns}")
+        t.config_inside(ns, name, v4, v6)
+        t.links[name] = (ns, v4, v6)
+    return t
+
+
+def nodes(t):
+    out = {"out": (t.out, "10.0.0.1", "fd00::1")}
+    for i, v in enumerate(t.links.values(), 1):
+        out[f"c{i}"] = v
+    return out
+
+
+def matrix(t, fams=(4, 6)):
+    n = nodes(t)
+    jobs = {}
+    with ThreadPoolExecutor(max_workers=8) as ex:
+        for s, (sns, _, _) in n.items():
+            for d, (_, v4, v6) in n.items():
+                if s != d:
+                    for f in fams:
+                        jobs[(s, d, f)] = ex.submit(
+                            ping, sns, v4 if f == 4 else v6, 1, 3)
+    return {k: f.result() for k, f in jobs.items()}
+
+
+def drop(t, ours):
+    if ours:
+        ctl("port", "del", t.master, "force")
+    sh(f"ip link del {t.master}", check=False)
+    for n in [t.out] + [ns for ns, _, _ in t.links.values()]:
+        sh(f"ip netns del {n}", check=False)
+    t.netns.names.clear()
+    t.netns.host_devs.clear()
+
+
+RECV = r'''
+import socket, struct, sys, select
+grp, ifname, fam = sys.argv[1], sys.argv[2], sys.argv[3]
+if fam == "4":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("", 5353))
+    if grp != "255.255.255.255":
+        idx = socket.if_nametoindex(ifname)
+        mreq = struct.pack("4s4si", socket.inet_aton(grp), b"\0" * 4, idx)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+else:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.bind(("", 5353))
+    idx = socket.if_nametoindex(ifname)
+    mreq = socket.inet_pton(socket.AF_INET6, grp) + struct.pack("@I", idx)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+print("ready", flush=True)
+n = 0
+while select.select([s], [], [], 4)[0]:
+    s.recv(2048)
+    n += 1
+print(n, flush=True)
+'''
+
+SEND = r'''
+import socket, sys, time
+grp, ifname, fam, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+if fam == "4":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    dst = (grp, 5353)
+else:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    idx = socket.if_nametoindex(ifname)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+    dst = (grp, 5353, 0, idx)
+for i in range(count):
+    s.sendto(b"x" * 64, dst)
+    time.sleep(0.01)
+'''
+
+
+def mcast_reach(t, src, grp, fam, count=5):
+    """{node: datagrams received} for a burst from node src."""
+    import subprocess
+    n = nodes(t)
+    devs = {"out": f"o{t.tag}"}
+    for i, name in enumerate(t.links, 1):
+        devs[f"c{i}"] = name
+    procs = {}
+    for node, (ns, _, _) in n.items():
+        if node == src:
+            continue
+        p = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3",
+                              "-c", RECV, grp, devs[node], fam],
+                             stdout=subprocess.PIPE, text=True)
+        procs[node] = p
+    for p in procs.values():
+        assert p.stdout.readline().strip() == "ready"
+    sh(f"ip netns exec {n[src][0]} /usr/bin/python3 -c '{SEND}' "
+       f"{grp} {devs[src]} {fam} {count}")
+    return {node: int(p.communicate(timeout=30)[0].strip() or 0)
+            for node, p in procs.items()}
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=IDS)
+def test_l2_matrix_matches_ipvlan(netns, flag):
+    t = l2_ours(netns, flag=flag)
+    ours = matrix(t)
+    drop(t, True)
+    r = l2_ref(netns, flag=flag)
+    ref = matrix(r)
+    drop(r, False)
+    assert ours == ref
+    assert all(ours[("out", c, f)] and ours[(c, "out", f)]
+               for c in ("c1", "c2") for f in (4, 6))
+    if flag is None:
+        assert ours[("c1", "c2", 4)] and ours[("c2", "c1", 6)]
+
+
+def test_l2_arp_and_nd_resolution(netns):
+    t = l2_ours(netns, n=1, tag="A")
+    name, = t.links
+    ns, v4, v6 = t.links[name]
+    assert ping(t.out, v4)
+    assert ping(t.out, v6)
+    neigh = sh(f"ip -n {t.out} neigh show").stdout
+    mac = sh(f"cat /sys/class/net/{t.master}/address").stdout.strip()
+    assert f"{v4} dev oA lladdr {mac}" in neigh
+    assert f"{v6} dev oA lladdr {mac}" in neigh
+
+
+def test_l2_dad_probe_reaches_owner(netns):
+    """An outside host probing a bound address gets it defended."""
+    t = l2_ours(netns, n=1, tag="D")
+    name, = t.links
+    ns, v4, v6 = t.links[name]
+    sh(f"sysctl -qw net.ipv6.conf.oD.accept_dad=1 net.ipv6.conf.oD.dad_transmits=1",
+       check=False)
+    sh(f"ip netns exec {t.out} sysctl -qw net.ipv6.conf.oD.accept_dad=1")
+    sh(f"ip -n {t.out} addr add {v6}/64 dev oD")
+    time.sleep(3)
+    flags = sh(f"ip -n {t.out} -6 addr show dev oD").stdout
+    assert "dadfailed" in flags, flags
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=IDS)
+@pytest.mark.parametrize("fam,grp", [("4", "224.0.0.251"), ("6", "ff02::fb"),
+                                     ("4", "255.255.255.255")],
+                         ids=["mc4", "mc6", "bcast"])
+def test_l2_multicast(netns, flag, fam, grp):
+    t = l2_ours(netns, n=3, flag=flag, tag="B")
+    from_out = mcast_reach(t, "out", grp, fam)
+    from_c1 = mcast_reach(t, "c1", grp, fam)
+    # from outside: every link, whatever the flag
+    assert from_out["c1"] == from_out["c2"] == from_out["c3"] == 5
+    # from a link: the wire always, other links only in bridge mode
+    assert from_c1["out"] == 5
+    local = 5 if flag is None else 0
+    assert from_c1["c2"] == from_c1["c3"] == local
+    stats = ctl_json("-s", "link", "show", list(t.links)[1])["links"][0]
+    assert stats["stats"]["rx-multicast"] >= 5
+
+
+def test_l2_private_isolates_broadcast_unlike_ipvlan(netns):
+    """The documented difference: in-tree private lets broadcast through."""
+    r = l2_ref(netns, n=3, flag="private", tag="P")
+    got = mcast_reach(r, "c1", "255.255.255.255", "4")
+    assert got["c2"] == 5       # the in-tree driver leaks it
+    drop(r, False)
+
+
+def test_l2_multicast_filter(netns):
+    """A link that did not join the group does not get its frames."""
+    import subprocess
+    t = l2_ours(netns, n=2, tag="F")
+    got = mcast_reach(t, "out", "224.0.0.252", "4")
+    assert got["c1"] == 5
+    # c2's receiver joined too; a link without a receiver sees nothing
+    name2 = list(t.links)[1]
+    before = ctl_json("-s", "link", "show", name2)["links"][0]["stats"]
+    sh(f"ip netns exec {t.out} /usr/bin/python3 -c '{SEND}' 224.0.0.253 oF 4 5")
+    time.sleep(1)
+    after = ctl_json("-s", "link", "show", name2)["links"][0]["stats"]
+    assert after["rx-multicast"] == before["rx-multicast"]
+
+
+def test_l2_spoofing(netns):
+    t = l2_ours(netns, n=2, tag="S")
+    (n1, (ns1, a1, b1)), (n2, (ns2, a2, b2)) = t.links.items()
+    port0 = ctl_json("-s", "port", "show", t.master)["ports"][0]["stats"]
+    # ping -I with an unbound source
+    sh(f"ip -n {ns1} addr add 10.0.0.77/24 dev {n1}")
+    assert not ping(ns1, "10.0.0.1", src="10.0.0.77")
+    # a raw IP packet with a forged source (CAP_NET_RAW in the tenant ns)
+    raw = ("import socket,struct;"
+           "s=socket.socket(socket.AF_INET,socket.SOCK_RAW,socket.IPPROTO_RAW);"
+           "h=struct.pack('!BBHHHBBH4s4s',0x45,0,28,1,0,64,17,0,"
+           "socket.inet_aton('10.0.0.12'),socket.inet_aton('10.0.0.1'));"
+           "s.sendto(h+b'\\0'*8,('10.0.0.1',0))")
+    sh(f"ip netns exec {ns1} /usr/bin/python3 -c \"{raw}\"")
+    # a forged ARP sender (AF_PACKET)
+    arp = ("import socket;"
+           "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW);"
+           f"s.bind(('{n1}',0));"
+           f"mac=open('/sys/class/net/{n1}/address').read().strip();"
+           "m=bytes.fromhex(mac.replace(':',''));"
+           "p=b'\\xff'*6+m+b'\\x08\\x06'+bytes.fromhex('0001080006040001')"
+           "+m+socket.inet_aton('10.0.0.12')+b'\\0'*6+socket.inet_aton('10.0.0.1');"
+           "s.send(p)")
+    sh(f"ip netns exec {ns1} /usr/bin/python3 -c \"{arp}\"")
+    port1 = ctl_json("-s", "port", "show", t.master)["ports"][0]["stats"]
+    assert port1["drop-spoofed"] >= port0["drop-spoofed"] + 3
+    # allowed again with the check off
+    ctl("port", "set", t.master, "nospoofcheck")
+    tx0 = ctl_json("-s", "port", "show", t.master)["ports"][0]["stats"]
+    sh(f"ip netns exec {ns1} /usr/bin/python3 -c \"{arp}\"")
+    tx1 = ctl_json("-s", "port", "show", t.master)["ports"][0]["stats"]
+    assert tx1["drop-spoofed"] == tx0["drop-spoofed"]
+    assert tx1["tx-out"] > tx0["tx-out"]
+    assert "spoofcheck" not in ctl("port", "show", t.master).stdout.replace(
+        "nospoofcheck", "")
+
+
+@pytest.mark.parametrize("mode", ["l2", "l3"])
+def test_vlan_master(netns, mode):
+    """A port on an 802.1Q sub-interface; traffic leaves tagged."""
+    out = netns.add("vo")
+    m = netns.host_dev("mv0")
+    sh(f"ip link add name {m} type veth peer name ov0")
+    sh(f"ip link set dev ov0 netns {out}")
+    sh(f"ip link set {m} up")
+    sh(f"ip link add link {m} name {m}.10 type vlan id 10")
+    sh(f"ip addr add 10.0.0.2/24 dev {m}.10")
+    sh(f"ip link set {m}.10 up")
+    o = f"ip -n {out}"
+    sh(f"{o} link set ov0 up")
+    sh(f"{o} link add link ov0 name ov0.10 type vlan id 10")
+    sh(f"{o} addr add 10.0.0.1/24 dev ov0.10")
+    sh(f"{o} link set ov0.10 up")
+    sh(f"{o} route add 10.1.0.0/24 via 10.0.0.2")
+    ctl("port", "add", f"{m}.10", "mode", mode)
+    c = netns.add("vc")
+    addr = "10.0.0.11" if mode == "l2" else "10.1.0.11"
+    ctl("link", "add", "vl0", "port", f"{m}.10", "netns", c)
+    ctl("addr", "bind", "vl0", addr)
+    sh(f"ip -n {c} link set vl0 up")
+    if mode == "l2":
+        sh(f"ip -n {c} addr add {addr}/24 dev vl0")
+    else:
+        sh(f"ip -n {c} addr add {addr}/32 dev vl0")
+        sh(f"ip -n {c} route add default dev vl0")
+    # ov0 itself has no address: only tagged frames can be answered
+    assert ping(out, addr)
+    assert ping(c, "10.0.0.1")
+
+
+def test_backlog_flood_64_links(netns):
+    """A broadcast flood with 64 links: no stall, no splat, drops counted."""
+    t = l2_ours(netns, n=0, tag="G")
+    for i in range(64):
+        ctl("link", "add", f"fl{i}", "port", t.master)
+        sh(f"ip link set fl{i} up")
+    flood = ("import socket,time;"
+             "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW);"
+             "s.bind(('oG',0));"
+             "f=b'\\xff'*6+b'\\x02\\0\\0\\0\\0\\1'+b'\\x88\\xb5'+b'\\0'*50;"
+             "t=time.time()\n"
+             "while time.time()-t<5: s.send(f)")
+    t0 = time.time()
+    sh(f"ip netns exec {t.out} /usr/bin/python3 -c \"{flood}\"", timeout=60)
+    # the machine still answers promptly and the port drained
+    assert ping(t.out, "10.0.0.2")
+    time.sleep(2)
+    st = ctl_json("-s", "port", "show", t.master)["ports"][0]["stats"]
+    got = sum(ctl_json("-s", "link", "show", f"fl{i}")["links"][0]["stats"]
+              ["rx-multicast"] for i in range(0, 64, 16))
+    assert got > 0
+    print("backlog drops", st["drop-backlog"], "in", time.time() - t0, "s")
+    for i in range(64):
+        ctl("link", "del", f"fl{i}")
