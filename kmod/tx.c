@@ -305,10 +305,9 @@ static int ipvl_tx_l3(struct ipvl_link *link, struct sk_buff *skb,
 		ipvl_port_drop(port, IPVL_DROP_MALFORMED);
 		goto drop;
 	}
-	if (is_multicast_ether_addr(eth_hdr(skb)->h_dest)) {
-		ipvl_port_drop(port, IPVL_DROP_POLICY);
+	/* (the stack's own MLD and router solicitations: not a policy drop) */
+	if (is_multicast_ether_addr(eth_hdr(skb)->h_dest))
 		goto drop;
-	}
 
 	flags = READ_ONCE(port->flags);
 	if (!(flags & IPVL_PORT_FLAGS_VEPA)) {

@@ -133,9 +133,3 @@ def test_link_exist_ok(netns):
     b = ctl_json("link", "add", "exh", "port", t.master, "exist-ok")
     assert len(ctl_json("link", "show").get("links", [])) == 1
     rejected(["link", "add", "exh", "port", t.master], "exists")
-
-
-def test_mode_not_yet_implemented(netns):
-    m = netns.host_dev("ei0")
-    sh(f"ip link add {m} type dummy")
-    rejected(["port", "add", m, "mode", "l2"], "only mode l3")
