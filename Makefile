@@ -83,7 +83,7 @@ bench: deps
 	scripts/kernels.sh fetch $$abi >/dev/null; \
 	$(MAKE) .build/$$abi/ipvl.ko; \
 	scripts/kernels.sh stage $$abi .build/$$abi/ipvl.ko >/dev/null; \
-	$(VM) --kernel $$abi --smp 1 -- scripts/bench.sh
+	$(VM) --kernel $$abi --smp 1 --qemu-arg "-icount shift=0,sleep=off" -- scripts/bench.sh
 
 install: userland
 	$(MAKE) -C libipvlanctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)

@@ -442,7 +442,7 @@ def qemu_cmd(args, bzimage, initrd, status):
         "-device", "virtio-9p-pci,fsdev=work,mount_tag=work",
         "-kernel", bzimage, "-initrd", initrd,
         "-append", " ".join(cmdline),
-    ]
+    ] + [a for extra in args.qemu_arg for a in shlex.split(extra)]
 
 
 def tail(path, n=60):
@@ -547,6 +547,8 @@ def parse_args(argv):
                    "boot/vmlinuz-ABI of the kernel tree)")
     p.add_argument("--cpu", default="max", help="QEMU CPU model (max)")
     p.add_argument("--append", default="", help="extra kernel cmdline")
+    p.add_argument("--qemu-arg", action="append", default=[], metavar="ARGS",
+                   help="extra QEMU arguments (e.g. '-icount shift=0,sleep=off')")
     p.add_argument("--env", action="append", default=[], metavar="K=V",
                    help="set K=V in the guest (IPVL_* and CI are passed "
                         "through anyway)")
