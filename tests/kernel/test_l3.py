@@ -134,3 +134,18 @@ def test_spoofed_source_dropped(netns):
     after = ctl_json("-s", "port", "show", t.master)["ports"][0]["stats"]
     assert after["drop-spoofed"] == before["drop-spoofed"]
     assert after["tx-out"] > before["tx-out"]
+
+
+def test_host_reaches_links_through_its_own_link(netns):
+    """The workaround of ipvl(7): the host talks to its links through a
+    link of its own, with a bound address."""
+    t = topo_ipvl(netns, n=1, tag="H")
+    (ns, v4, v6), = t.links.values()
+    assert not ping(None, v4)
+    ctl("link", "add", "hostH", "port", t.master)
+    netns.host_dev("hostH")
+    ctl("addr", "bind", "hostH", "10.1.0.100")
+    sh("ip link set hostH up")
+    sh("ip addr add 10.1.0.100/32 dev hostH")
+    sh(f"ip route add {v4}/32 dev hostH src 10.1.0.100")
+    assert ping(None, v4)
