@@ -263,7 +263,7 @@ def test_l2_spoofing(netns):
         "nospoofcheck", "")
 
 
-@pytest.mark.parametrize("mode", ["l2", "l3"])
+@pytest.mark.parametrize("mode", ["l2", "l3", "l3s"])
 def test_vlan_master(netns, mode):
     """A port on an 802.1Q sub-interface; traffic leaves tagged."""
     out = netns.add("vo")
