@@ -1,4 +1,5 @@
 """L2 and L3S modes, flags, multicast, spoof check, VLAN masters."""
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -79,7 +80,8 @@ def drop(t, ours):
 
 RECV = r'''
 import socket, struct, sys, select
-grp, ifname, fam = sys.argv[1], sys.argv[2], sys.argv[3]
+import os
+grp, ifname, fam, stop = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 if fam == "4":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -96,9 +98,11 @@ else:
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
 print("ready", flush=True)
 n = 0
-while select.select([s], [], [], 4)[0]:
-    s.recv(2048)
-    n += 1
+# until the test says the sender is done, then until the queue is empty
+while not os.path.exists(stop) or select.select([s], [], [], 0.5)[0]:
+    if select.select([s], [], [], 0.2)[0]:
+        s.recv(2048)
+        n += 1
 print(n, flush=True)
 '''
 
@@ -129,19 +133,24 @@ def mcast_reach(t, src, grp, fam, count=5):
     for i, name in enumerate(t.links, 1):
         devs[f"c{i}"] = name
     procs = {}
+    stop = f"/tmp/ipvl-stop-{time.monotonic_ns()}"
     for node, (ns, _, _) in n.items():
         if node == src:
             continue
         p = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3",
-                              "-c", RECV, grp, devs[node], fam],
+                              "-c", RECV, grp, devs[node], fam, stop],
                              stdout=subprocess.PIPE, text=True)
         procs[node] = p
     for p in procs.values():
         assert p.stdout.readline().strip() == "ready"
     sh(f"ip netns exec {n[src][0]} /usr/bin/python3 -c '{SEND}' "
        f"{grp} {devs[src]} {fam} {count}")
-    return {node: int(p.communicate(timeout=30)[0].strip() or 0)
-            for node, p in procs.items()}
+    time.sleep(0.5)     # replication runs in a work item
+    open(stop, "w").close()
+    got = {node: int(p.communicate(timeout=60)[0].strip() or 0)
+           for node, p in procs.items()}
+    os.unlink(stop)
+    return got
 
 
 @pytest.mark.parametrize("flag", FLAGS, ids=IDS)

@@ -1,6 +1,7 @@
 """Counters are exact at link, port and binding level, and agree with
 the netdev statistics; each drop reason is counted once per drop."""
 import json
+import os
 import subprocess
 import threading
 import time
@@ -13,14 +14,16 @@ PAYLOAD = 100
 FRAME = 14 + 20 + 8 + PAYLOAD      # Ethernet + IPv4 + UDP + payload
 
 RECV = r'''
-import socket, sys, select
+import os, socket, sys, select
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("", 9999))
 print("ready", flush=True)
 n = 0
-while select.select([s], [], [], 3)[0]:
-    s.recv(4096)
-    n += 1
+# until the test says the sender is done, then until the queue is empty
+while not os.path.exists(sys.argv[1]) or select.select([s], [], [], 0.5)[0]:
+    if select.select([s], [], [], 0.2)[0]:
+        s.recv(4096)
+        n += 1
 print(n, flush=True)
 '''
 
@@ -33,12 +36,15 @@ for i in range(int(sys.argv[2])):
 
 
 def send_udp(src_ns, dst_ns, dst, count):
+    stop = f"/tmp/ipvl-stop-{os.getpid()}-{time.monotonic_ns()}"
     r = subprocess.Popen(["ip", "netns", "exec", dst_ns, "/usr/bin/python3",
-                          "-c", RECV], stdout=subprocess.PIPE, text=True)
+                          "-c", RECV, stop], stdout=subprocess.PIPE, text=True)
     assert r.stdout.readline().strip() == "ready"
     sh(f"ip netns exec {src_ns} /usr/bin/python3 -c '{SEND}' {dst} {count} "
        f"{PAYLOAD}")
-    got = int(r.communicate(timeout=30)[0].strip())
+    open(stop, "w").close()
+    got = int(r.communicate(timeout=60)[0].strip())
+    os.unlink(stop)
     assert got == count
 
 
