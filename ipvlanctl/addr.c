@@ -31,7 +31,7 @@ void addr_print(struct cli *c, const struct ipvl_addr *a, bool stats)
 	if (!ipvl_ipaddr_format(&a->addr, text, sizeof(text)))
 		snprintf(text, sizeof(text), "?");
 	if (j) {
-		json_obj_begin(j, NULL);
+		json_obj_begin(j, c->item_key);
 		json_str(j, "family", a->addr.family == AF_INET6 ? "inet6" : "inet");
 		json_str(j, "addr", text);
 		json_uint(j, "link-id", a->link_id);
@@ -92,7 +92,10 @@ static int addr_args(struct cli *c, const char *cmd, int argc, char **argv,
 	return EXIT_OK;
 }
 
-/* One request per address; the first failure stops. */
+/*
+ * One request per address; the first failure stops. In a batch, the
+ * requests are queued and sent with those of the next lines.
+ */
 static int addr_each(struct cli *c, const char *cmd, int argc, char **argv,
 		     bool bind)
 {
@@ -102,6 +105,22 @@ static int addr_each(struct cli *c, const char *cmd, int argc, char **argv,
 	int ret, err = 0;
 
 	ret = addr_args(c, cmd, argc, argv, true, &link, &addrs, &count);
+	if (!ret && c->planner && bind) {
+		const struct cli_change ch = {
+			.kind = CLI_CHANGE_BIND, .link = &link, .addrs = addrs,
+			.count = count,
+		};
+
+		ret = cli_plan(c, &ch);
+	}
+	if (!ret && c->checking)
+		c->queueable = true;
+	if (!ret && c->queue) {
+		for (i = 0; !ret && i < count; i++)
+			ret = cli_queue_addr(c, bind, &link, &addrs[i]);
+		free(addrs);
+		return ret;
+	}
 	if (!ret)
 		ret = cli_handle(c);
 	for (i = 0; !ret && i < count; i++) {
@@ -137,6 +156,14 @@ static int addr_replace(struct cli *c, int argc, char **argv)
 
 	ret = addr_args(c, "addr replace", argc, argv, false, &link, &addrs,
 			&count);
+	if (!ret && c->planner) {
+		const struct cli_change ch = {
+			.kind = CLI_CHANGE_REPLACE, .link = &link, .addrs = addrs,
+			.count = count,
+		};
+
+		ret = cli_plan(c, &ch);
+	}
 	if (!ret)
 		ret = cli_handle(c);
 	if (!ret) {

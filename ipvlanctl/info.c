@@ -36,10 +36,8 @@ int cli_info(struct cli *c, int argc, char **argv)
 	struct json *j;
 	int ret, err;
 
-	if (argc > 0 && cli_is(argv[0], "help") && argc == 1) {
-		cli_print_usage(stdout, cli_info_usage);
-		return EXIT_OK;
-	}
+	if (argc > 0 && cli_is(argv[0], "help") && argc == 1)
+		return cli_help_usage(c, cli_info_usage);
 	if (argc > 0)
 		return cli_junk(c, "info", argv[0]);
 

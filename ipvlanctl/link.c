@@ -29,7 +29,7 @@ void link_print(struct cli *c, const struct ipvl_link *l, bool stats)
 	struct json *j = cli_json_item(c);
 
 	if (j) {
-		json_obj_begin(j, NULL);
+		json_obj_begin(j, c->item_key);
 		json_uint(j, "id", l->id);
 		json_uint(j, "ifindex", l->ifindex);
 		json_str(j, "ifname", l->ifname);
@@ -85,6 +85,7 @@ static int link_add(struct cli *c, int argc, char **argv)
 	const char *cmd = "link add";
 	struct ipvl_link_config cfg;
 	bool have_port = false, have_mtu = false;
+	const char *netns = NULL;
 	int ret, err;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -110,6 +111,7 @@ static int link_add(struct cli *c, int argc, char **argv)
 			if (!ret)
 				ret = cli_open_netns(c, argv[0], &cfg.netns_fd);
 			cfg.has_netns_fd = !ret;
+			netns = argv[0];
 		} else if (cli_is(argv[0], "mtu")) {
 			if (have_mtu) {
 				ret = cli_duplicate(c, cmd, "mtu");
@@ -134,6 +136,16 @@ static int link_add(struct cli *c, int argc, char **argv)
 	}
 	if (!ret && !have_port)
 		ret = cli_missing(c, cmd, "\"port DEV\"");
+	/* restore makes every link add idempotent */
+	if (c->restore)
+		cfg.exist_ok = true;
+	if (!ret && c->planner) {
+		const struct cli_change ch = {
+			.kind = CLI_CHANGE_LINK, .link_cfg = &cfg, .netns = netns,
+		};
+
+		ret = cli_plan(c, &ch);
+	}
 	if (!ret)
 		ret = cli_handle(c);
 	if (!ret) {

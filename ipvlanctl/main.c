@@ -55,7 +55,8 @@ static int cli_help(struct cli *c, int argc, char **argv)
 {
 	if (argc > 0)
 		return cli_junk(c, "help", argv[0]);
-	cli_usage(stdout);
+	if (!c->checking)
+		cli_usage(stdout);
 	return EXIT_OK;
 }
 

@@ -1,4 +1,5 @@
 /* ipvlanctl port: the datapath on a master device. */
+#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
@@ -55,7 +56,7 @@ void port_print(struct cli *c, const struct ipvl_port *p, bool stats)
 	struct json *j = cli_json_item(c);
 
 	if (j) {
-		json_obj_begin(j, NULL);
+		json_obj_begin(j, c->item_key);
 		json_uint(j, "ifindex", p->ifindex);
 		json_str(j, "ifname", p->ifname);
 		if (mode)
@@ -141,6 +142,57 @@ static int port_config(struct cli *c, const char *cmd, int argc, char **argv,
 	return EXIT_OK;
 }
 
+/* What port add asks for, with the family's defaults filled in. */
+void port_config_defaults(const struct ipvl_port_config *cfg,
+			  struct ipvl_port *want)
+{
+	memset(want, 0, sizeof(*want));
+	want->mode = cfg->mode;
+	want->flags = cfg->mask & IPVL_PORT_CFG_FLAGS ? cfg->flags : 0;
+	want->spoof_check = cfg->mask & IPVL_PORT_CFG_SPOOF_CHECK ?
+		cfg->spoof_check : true;
+}
+
+bool port_same(const struct ipvl_port *a, const struct ipvl_port *b)
+{
+	return a->mode == b->mode && a->flags == b->flags &&
+	       a->spoof_check == b->spoof_check;
+}
+
+/* "mode l3 private nospoofcheck", for messages. */
+const char *port_settings(const struct ipvl_port *p, char *buf, size_t size)
+{
+	const char *mode = ipvl_mode_name(p->mode);
+	const char *flags = ipvl_port_flags_name(p->flags);
+
+	snprintf(buf, size, "mode %s %s %s", mode ? mode : "?",
+		 flags ? flags : "?",
+		 p->spoof_check ? "spoofcheck" : "nospoofcheck");
+	return buf;
+}
+
+/*
+ * restore: a port that exists with the settings asked for is fine, one
+ * with other settings is not (restore changes no live port).
+ */
+static int port_add_exists(struct cli *c, const struct ipvl_port_ref *ref,
+			   const struct ipvl_port_config *cfg)
+{
+	struct ipvl_port want, have;
+	char a[64], b[64];
+	int err;
+
+	err = ipvl_port_get(c->h, ref, &have);
+	if (err)
+		return cli_kernel_error(c, err);
+	port_config_defaults(cfg, &want);
+	if (port_same(&want, &have))
+		return EXIT_OK;
+	return cli_refused(c, "port on %s exists with other settings: %s, not %s",
+			   ref->ifname, port_settings(&have, a, sizeof(a)),
+			   port_settings(&want, b, sizeof(b)));
+}
+
 static int port_add(struct cli *c, int argc, char **argv)
 {
 	struct ipvl_port_config cfg;
@@ -154,11 +206,22 @@ static int port_add(struct cli *c, int argc, char **argv)
 		return ret;
 	if (!(cfg.mask & IPVL_PORT_CFG_MODE))
 		return cli_missing(c, "port add", "\"mode { l2 | l3 | l3s }\"");
+	if (c->planner) {
+		const struct cli_change ch = {
+			.kind = CLI_CHANGE_PORT, .port = &ref, .port_cfg = &cfg,
+		};
+
+		ret = cli_plan(c, &ch);
+		if (ret)
+			return ret;
+	}
 
 	ret = cli_handle(c);
 	if (ret)
 		return ret;
 	err = ipvl_port_new(c->h, &ref, &cfg, NULL);
+	if (err == -EEXIST && c->restore)
+		return port_add_exists(c, &ref, &cfg);
 	if (err)
 		return cli_kernel_error(c, err);
 	cli_warning(c);

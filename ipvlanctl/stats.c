@@ -89,11 +89,8 @@ static int stats_one_addr(struct cli *c, const struct ipvl_ipaddr *addr,
 	cli_list_end(c, err ? err : f.found ? 0 : -ENOENT);
 	if (err)
 		return cli_kernel_error(c, err);
-	if (!f.found) {
-		fprintf(stderr, "Error: address %s is not bound to any link.\n",
-			text);
-		return EXIT_KERNEL;
-	}
+	if (!f.found)
+		return cli_refused(c, "address %s is not bound to any link", text);
 	return EXIT_OK;
 }
 

@@ -13,10 +13,18 @@
 
 #define NETNS_RUN_DIR	"/run/netns"
 
-/* Message prefix: the program, and the batch file and line if any. */
+/* Message prefix: the batch file and line, else the program. */
 static void cli_prefix(struct cli *c)
 {
-	fputs("ipvlanctl: ", stderr);
+	if (c->file)
+		fprintf(stderr, "%s:%u: ", c->file, c->lineno);
+	else
+		fputs("ipvlanctl: ", stderr);
+}
+
+/* Where a message from the kernel applies: the batch file and line. */
+static void cli_location(struct cli *c)
+{
 	if (c->file)
 		fprintf(stderr, "%s:%u: ", c->file, c->lineno);
 }
@@ -33,56 +41,80 @@ int cli_error(struct cli *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_not_implemented(struct cli *c, const char *what)
-{
-	return cli_error(c, "%s: not implemented yet", what);
-}
-
-/* "Error: <text>." as iproute2 prints it. */
-static void cli_print_error(const char *label, const char *msg)
+/* "Error: <text>." as iproute2 prints it, after the batch location. */
+static void cli_print_error(struct cli *c, const char *label,
+			    const char *msg)
 {
 	size_t len = strlen(msg);
 
+	cli_location(c);
 	fprintf(stderr, "%s: %s%s\n", label, msg,
 		len && msg[len - 1] == '.' ? "" : ".");
 }
 
+/* The kernel refused: its message, else the error number's. */
+int cli_kernel_error_msg(struct cli *c, int err, const char *msg)
+{
+	cli_print_error(c, "Error", msg ? msg : strerror(-err));
+	return EXIT_KERNEL;
+}
+
 int cli_kernel_error(struct cli *c, int err)
 {
-	const char *msg = c->h ? ipvl_errmsg(c->h) : NULL;
+	return cli_kernel_error_msg(c, err, c->h ? ipvl_errmsg(c->h) : NULL);
+}
 
-	cli_print_error("Error", msg ? msg : strerror(-err));
-	if (c->file)
-		fprintf(stderr, "Command failed %s:%u\n", c->file, c->lineno);
+/* A refusal found without the kernel's help (exit status 2). */
+int cli_refused(struct cli *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_print_error(c, "Error", msg);
 	return EXIT_KERNEL;
+}
+
+void cli_warning_msg(struct cli *c, const char *msg)
+{
+	if (msg)
+		cli_print_error(c, "Warning", msg);
 }
 
 /* A message the kernel attached to a success. */
 void cli_warning(struct cli *c)
 {
-	const char *msg = c->h ? ipvl_errmsg(c->h) : NULL;
-
-	if (msg)
-		cli_print_error("Warning", msg);
+	cli_warning_msg(c, c->h ? ipvl_errmsg(c->h) : NULL);
 }
 
-/* Open the family on the first command that talks to the kernel. */
+/* The family cannot be opened (ipvl_open() or ipvl_monitor_open()). */
+int cli_family_error(struct cli *c, int err)
+{
+	if (err == -ENOENT)
+		return cli_refused(c, "the generic netlink family \"ipvl\" does "
+				   "not exist (is the ipvl module available?)");
+	return cli_refused(c, "cannot open the ipvl generic netlink family: %s",
+			   strerror(-err));
+}
+
+/*
+ * Open the family on the first command that talks to the kernel. In the
+ * check pass of a batch, the command stops here: it parsed fine.
+ */
 int cli_handle(struct cli *c)
 {
 	int err;
 
+	if (c->checking)
+		return EXIT_CHECKED;
 	if (c->h)
 		return EXIT_OK;
 	err = ipvl_open(&c->h);
 	if (!err)
 		return EXIT_OK;
-	if (err == -ENOENT)
-		fputs("Error: the generic netlink family \"ipvl\" does not exist "
-		      "(is the ipvl module available?).\n", stderr);
-	else
-		fprintf(stderr, "Error: cannot open the ipvl generic netlink "
-			"family: %s.\n", strerror(-err));
-	return EXIT_KERNEL;
+	return cli_family_error(c, err);
 }
 
 void cli_print_usage(FILE *out, const char *usage)
@@ -101,6 +133,14 @@ void cli_print_usage(FILE *out, const char *usage)
 	}
 }
 
+/* "help": the grammar, except in the check pass of a batch. */
+int cli_help_usage(struct cli *c, const char *usage)
+{
+	if (!c->checking)
+		cli_print_usage(stdout, usage);
+	return EXIT_OK;
+}
+
 /*
  * The command words of an object: none runs the first (show), "help"
  * prints the object's grammar.
@@ -115,8 +155,7 @@ int cli_run_cmds(struct cli *c, const char *object, const char *usage,
 	if (strcmp(argv[0], "help") == 0) {
 		if (argc > 1)
 			return cli_junk(c, object, argv[1]);
-		cli_print_usage(stdout, usage);
-		return EXIT_OK;
+		return cli_help_usage(c, usage);
 	}
 	for (cmd = cmds; cmd->name; cmd++)
 		if (strcmp(cmd->name, argv[0]) == 0)
@@ -288,14 +327,22 @@ void cli_list_end(struct cli *c, int err)
 	c->list_open = false;
 }
 
-/* End of the run: complete the JSON document, close the family. */
-void cli_finish(struct cli *c)
+/* End of a command's output: complete its JSON document. */
+void cli_end_output(struct cli *c)
 {
 	if (c->jw) {
 		json_end_all(c->jw);
 		json_free(c->jw);
 		c->jw = NULL;
 	}
+	c->list_key = NULL;
+	c->list_open = false;
+}
+
+/* End of the run: complete the JSON document, close the family. */
+void cli_finish(struct cli *c)
+{
+	cli_end_output(c);
 	fflush(stdout);
 	ipvl_close(c->h);
 	c->h = NULL;

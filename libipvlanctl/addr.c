@@ -41,7 +41,7 @@ static const struct ipvl_counter addr_counters[] = {
 	ADDR_COUNTER(TX_BYTES, tx_bytes),
 };
 
-static int addr_parse(const struct nlmsghdr *nlh, void *obj)
+int ipvl_addr_parse(const struct nlmsghdr *nlh, void *obj)
 {
 	const struct nlattr *tb[IPVL_A_ADDR_MAX + 1];
 	struct ipvl_addr *b = obj;
@@ -86,7 +86,7 @@ static int addr_parse(const struct nlmsghdr *nlh, void *obj)
 }
 
 /* ipv4 or ipv6, in the message or in a list entry (same numbers). */
-static int addr_put_ip(struct ipvl_req *r, const struct ipvl_ipaddr *a)
+int ipvl_addr_put_ip(struct ipvl_req *r, const struct ipvl_ipaddr *a)
 {
 	if (!a)
 		return -EINVAL;
@@ -103,9 +103,9 @@ static int addr_put_ip(struct ipvl_req *r, const struct ipvl_ipaddr *a)
 }
 
 /* Start a message with the optional link and port selectors. */
-static int addr_msg(struct ipvl_req *r, uint8_t cmd, uint16_t flags,
-		    const struct ipvl_link_ref *link,
-		    const struct ipvl_port_ref *port)
+int ipvl_addr_msg(struct ipvl_req *r, uint8_t cmd, uint16_t flags,
+		  const struct ipvl_link_ref *link,
+		  const struct ipvl_port_ref *port)
 {
 	int err;
 
@@ -136,12 +136,12 @@ IPVL_EXPORT int ipvl_addr_bind(struct ipvl_handle *h,
 	if (!link)
 		return -EINVAL;
 	ipvl_req_init(&r, h);
-	err = addr_msg(&r, IPVL_CMD_ADDR_NEW, 0, link, NULL);
+	err = ipvl_addr_msg(&r, IPVL_CMD_ADDR_NEW, 0, link, NULL);
 	if (!err)
-		err = addr_put_ip(&r, addr);
+		err = ipvl_addr_put_ip(&r, addr);
 	if (err)
 		return err;
-	return ipvl_req_do(&r, addr_parse, binding);
+	return ipvl_req_do(&r, ipvl_addr_parse, binding);
 }
 
 IPVL_EXPORT int ipvl_addr_unbind(struct ipvl_handle *h,
@@ -154,9 +154,9 @@ IPVL_EXPORT int ipvl_addr_unbind(struct ipvl_handle *h,
 	if (!link)
 		return -EINVAL;
 	ipvl_req_init(&r, h);
-	err = addr_msg(&r, IPVL_CMD_ADDR_DEL, 0, link, NULL);
+	err = ipvl_addr_msg(&r, IPVL_CMD_ADDR_DEL, 0, link, NULL);
 	if (!err)
-		err = addr_put_ip(&r, addr);
+		err = ipvl_addr_put_ip(&r, addr);
 	if (err)
 		return err;
 	return ipvl_req_do(&r, NULL, NULL);
@@ -175,10 +175,10 @@ IPVL_EXPORT int ipvl_addr_replace(struct ipvl_handle *h,
 	if (!link || (count && !addrs))
 		return -EINVAL;
 	ipvl_req_init(&r, h);
-	err = addr_msg(&r, IPVL_CMD_ADDR_REPLACE, 0, link, NULL);
+	err = ipvl_addr_msg(&r, IPVL_CMD_ADDR_REPLACE, 0, link, NULL);
 	for (i = 0; !err && i < count; i++) {
 		entry = ipvl_nest_start(&r, IPVL_A_ADDR_LIST);
-		err = addr_put_ip(&r, &addrs[i]);
+		err = ipvl_addr_put_ip(&r, &addrs[i]);
 		ipvl_nest_end(&r, entry);
 	}
 	if (err)
@@ -198,12 +198,12 @@ IPVL_EXPORT int ipvl_addr_get(struct ipvl_handle *h,
 	if (!binding)
 		return -EINVAL;
 	ipvl_req_init(&r, h);
-	err = addr_msg(&r, IPVL_CMD_ADDR_GET, 0, link, port);
+	err = ipvl_addr_msg(&r, IPVL_CMD_ADDR_GET, 0, link, port);
 	if (!err)
-		err = addr_put_ip(&r, addr);
+		err = ipvl_addr_put_ip(&r, addr);
 	if (err)
 		return err;
-	return ipvl_req_do(&r, addr_parse, binding);
+	return ipvl_req_do(&r, ipvl_addr_parse, binding);
 }
 
 struct addr_dump {
@@ -226,7 +226,7 @@ IPVL_EXPORT int ipvl_addr_dump(struct ipvl_handle *h,
 	struct addr_dump d = { cb, data };
 	const struct ipvl_dump_ops ops = {
 		.objsize = sizeof(struct ipvl_addr),
-		.parse = addr_parse,
+		.parse = ipvl_addr_parse,
 		.cb = addr_dump_cb,
 		.data = &d,
 	};
@@ -236,7 +236,7 @@ IPVL_EXPORT int ipvl_addr_dump(struct ipvl_handle *h,
 	if (!cb)
 		return -EINVAL;
 	ipvl_req_init(&r, h);
-	err = addr_msg(&r, IPVL_CMD_ADDR_GET, NLM_F_DUMP, link, port);
+	err = ipvl_addr_msg(&r, IPVL_CMD_ADDR_GET, NLM_F_DUMP, link, port);
 	if (err)
 		return err;
 	return ipvl_req_dump(&r, &ops);

@@ -32,6 +32,7 @@ struct ipvl_handle {
 	uint16_t family;		/* resolved id of "ipvl" */
 	uint32_t family_version;
 	uint32_t monitor_group;		/* 0: the family has no such group */
+	int rcvbuf;			/* receive buffer, once raised (batch.c) */
 	char *rxbuf;
 	char *txbuf;
 	bool has_errmsg;
@@ -68,7 +69,17 @@ struct ipvl_req {
 	const char *const *attr_names;	/* of the last message, for extack */
 	unsigned int attr_max;
 	int err;
+	int io_err;			/* set by ipvl_req_run(): send/recv failed */
 	bool interrupted;		/* set by ipvl_req_run(): a dump was */
+	/*
+	 * Optional: called when message number index (0 for the first) is
+	 * answered by its ACK or error, with ipvl_errmsg() giving the
+	 * message the kernel attached to that very answer.
+	 */
+	void (*done)(struct ipvl_req *r, uint32_t index, int err, void *data);
+	void *done_data;
+	/* Messages sent with ipvl_req_noack() are answered by their reply. */
+	bool reply_acks;
 };
 
 /* Called for each data message that answers a message of the request. */
@@ -78,6 +89,7 @@ void ipvl_req_init(struct ipvl_req *r, struct ipvl_handle *h);
 int ipvl_req_msg(struct ipvl_req *r, uint16_t type, uint8_t version,
 		 uint8_t cmd, uint16_t flags);
 int ipvl_req_op(struct ipvl_req *r, uint8_t cmd, uint16_t flags);
+void ipvl_req_noack(struct ipvl_req *r);
 void ipvl_req_names(struct ipvl_req *r, const char *const *names,
 		    unsigned int max);
 void ipvl_put_u8(struct ipvl_req *r, uint16_t type, uint8_t v);
@@ -136,6 +148,18 @@ struct ipvl_counter {
 
 int ipvl_parse_counters(const struct nlattr *nest,
 			const struct ipvl_counter *tab, size_t n, void *stats);
+
+/* The objects of replies and notifications (port.c, link.c, addr.c). */
+int ipvl_port_parse(const struct nlmsghdr *nlh, void *obj);
+int ipvl_link_parse(const struct nlmsghdr *nlh, void *obj);
+int ipvl_addr_parse(const struct nlmsghdr *nlh, void *obj);
+int ipvl_addr_msg(struct ipvl_req *r, uint8_t cmd, uint16_t flags,
+		  const struct ipvl_link_ref *link,
+		  const struct ipvl_port_ref *port);
+int ipvl_addr_put_ip(struct ipvl_req *r, const struct ipvl_ipaddr *a);
+
+/* Raise the receive buffer of the socket (root may go past rmem_max). */
+int ipvl_raise_rcvbuf(struct ipvl_handle *h, int size);
 
 /* Selectors shared by several objects. */
 int ipvl_put_port_ref(struct ipvl_req *r, const struct ipvl_port_ref *ref,

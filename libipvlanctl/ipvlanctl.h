@@ -216,8 +216,84 @@ int ipvl_addr_dump(struct ipvl_handle *h, const struct ipvl_link_ref *link,
 		   const struct ipvl_port_ref *port, ipvl_addr_cb cb,
 		   void *data);
 
-/* Notifications (the "monitor" multicast group). */
+/*
+ * Batches: address bindings changed in bulk. Requests are queued, then
+ * sent many per send() and their answers matched back to them by sequence
+ * number; the callback sees each result, in the order queued.
+ */
+struct ipvl_batch;
+
+struct ipvl_batch_result {
+	size_t index;			/* of the request, in the order queued */
+	int err;			/* 0 or a negative errno; -ECANCELED:
+					   not sent (IPVL_BATCH_STOP) */
+	const char *errmsg;		/* the kernel's message, or NULL */
+	const struct ipvl_addr *binding; /* the binding answered, or NULL */
+};
+
+typedef void (*ipvl_batch_cb)(const struct ipvl_batch_result *res,
+			      void *data);
+
+/* Flags of ipvl_batch_run(). */
+enum {
+	IPVL_BATCH_STOP		= 1 << 0,	/* send nothing more after a
+						   window in which a bind or
+						   an unbind failed */
+};
+
+int ipvl_batch_new(struct ipvl_handle *h, struct ipvl_batch **bp);
+void ipvl_batch_free(struct ipvl_batch *b);
+int ipvl_batch_addr_bind(struct ipvl_batch *b,
+			 const struct ipvl_link_ref *link,
+			 const struct ipvl_ipaddr *addr);
+int ipvl_batch_addr_unbind(struct ipvl_batch *b,
+			   const struct ipvl_link_ref *link,
+			   const struct ipvl_ipaddr *addr);
+int ipvl_batch_addr_get(struct ipvl_batch *b,
+			const struct ipvl_link_ref *link,
+			const struct ipvl_ipaddr *addr);
+size_t ipvl_batch_count(const struct ipvl_batch *b);
+size_t ipvl_batch_window(const struct ipvl_batch *b);
+int ipvl_batch_run(struct ipvl_batch *b, unsigned int flags,
+		   ipvl_batch_cb cb, void *data);
+
+/*
+ * Notifications (the "monitor" multicast group). A monitor is a handle of
+ * its own, subscribed to the group, that reads events one by one.
+ */
 int ipvl_monitor_join(struct ipvl_handle *h);
+
+struct ipvl_monitor;
+
+/* The objects of events, for filtering and in struct ipvl_event. */
+enum {
+	IPVL_EVENT_PORT		= 1 << 0,
+	IPVL_EVENT_LINK		= 1 << 1,
+	IPVL_EVENT_ADDR		= 1 << 2,
+};
+
+/* Flags of ipvl_monitor_open(). */
+enum {
+	IPVL_MONITOR_NONBLOCK	= 1 << 0,	/* next() fails with EAGAIN
+						   instead of waiting */
+};
+
+struct ipvl_event {
+	uint8_t cmd;			/* IPVL_CMD_PORT_NEW_NTF ... */
+	unsigned int object;		/* IPVL_EVENT_PORT, _LINK or _ADDR */
+	union {
+		struct ipvl_port port;
+		struct ipvl_link link;
+		struct ipvl_addr addr;
+	};
+};
+
+int ipvl_monitor_open(struct ipvl_monitor **mp, unsigned int objects,
+		      unsigned int flags);
+void ipvl_monitor_close(struct ipvl_monitor *m);
+int ipvl_monitor_fd(const struct ipvl_monitor *m);
+int ipvl_monitor_next(struct ipvl_monitor *m, struct ipvl_event *ev);
+const char *ipvl_event_name(uint8_t cmd);
 
 #ifdef __cplusplus
 }

@@ -44,7 +44,7 @@ static const struct ipvl_counter link_counters[] = {
 	LINK_COUNTER(TX_DROPPED, tx_dropped),
 };
 
-static int link_parse(const struct nlmsghdr *nlh, void *obj)
+int ipvl_link_parse(const struct nlmsghdr *nlh, void *obj)
 {
 	const struct nlattr *tb[IPVL_A_LINK_MAX + 1];
 	struct ipvl_link *link = obj;
@@ -125,7 +125,7 @@ IPVL_EXPORT int ipvl_link_new(struct ipvl_handle *h,
 		ipvl_put_u32(&r, IPVL_A_LINK_MTU, cfg->mtu);
 	if (cfg->exist_ok)
 		ipvl_put_flag(&r, IPVL_A_LINK_EXIST_OK);
-	return ipvl_req_do(&r, link_parse, link);
+	return ipvl_req_do(&r, ipvl_link_parse, link);
 }
 
 IPVL_EXPORT int ipvl_link_del(struct ipvl_handle *h,
@@ -160,7 +160,7 @@ IPVL_EXPORT int ipvl_link_get(struct ipvl_handle *h,
 					IPVL_A_LINK_IFNAME);
 	if (err)
 		return err;
-	return ipvl_req_do(&r, link_parse, link);
+	return ipvl_req_do(&r, ipvl_link_parse, link);
 }
 
 struct link_dump {
@@ -182,7 +182,7 @@ IPVL_EXPORT int ipvl_link_dump(struct ipvl_handle *h,
 	struct link_dump d = { cb, data };
 	const struct ipvl_dump_ops ops = {
 		.objsize = sizeof(struct ipvl_link),
-		.parse = link_parse,
+		.parse = ipvl_link_parse,
 		.cb = link_dump_cb,
 		.data = &d,
 	};

@@ -44,7 +44,7 @@ static const struct ipvl_counter port_counters[] = {
 	PORT_COUNTER(DROP_MALFORMED, drop_malformed),
 };
 
-static int port_parse(const struct nlmsghdr *nlh, void *obj)
+int ipvl_port_parse(const struct nlmsghdr *nlh, void *obj)
 {
 	const struct nlattr *tb[IPVL_A_PORT_MAX + 1];
 	struct ipvl_port *port = obj;
@@ -128,7 +128,7 @@ static int port_change(struct ipvl_handle *h, uint8_t cmd,
 		err = port_put_config(&r, cfg);
 	if (err)
 		return err;
-	return ipvl_req_do(&r, port_parse, port);
+	return ipvl_req_do(&r, ipvl_port_parse, port);
 }
 
 IPVL_EXPORT int ipvl_port_new(struct ipvl_handle *h,
@@ -175,7 +175,7 @@ IPVL_EXPORT int ipvl_port_get(struct ipvl_handle *h,
 	err = port_msg(&r, IPVL_CMD_PORT_GET, ref);
 	if (err)
 		return err;
-	return ipvl_req_do(&r, port_parse, port);
+	return ipvl_req_do(&r, ipvl_port_parse, port);
 }
 
 struct port_dump {
@@ -196,7 +196,7 @@ IPVL_EXPORT int ipvl_port_dump(struct ipvl_handle *h, ipvl_port_cb cb,
 	struct port_dump d = { cb, data };
 	const struct ipvl_dump_ops ops = {
 		.objsize = sizeof(struct ipvl_port),
-		.parse = port_parse,
+		.parse = ipvl_port_parse,
 		.cb = port_dump_cb,
 		.data = &d,
 	};

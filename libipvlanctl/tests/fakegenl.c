@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +24,11 @@
 static int fake_fd = -1;
 static bool ext_ack, cap_ack, no_cap, no_family;
 static int intr_left;
+static int rcvbuf;		/* as set with SO_RCVBUF(FORCE), 0: default */
+static bool monitoring;		/* joined the monitor group */
+static bool events_term;	/* raise SIGTERM once the events are read */
+static bool overrun;		/* ENOBUFS in the middle of the events */
+static uint32_t msg_pid = FAKEGENL_PORTID;
 static char last[4096];
 static unsigned int nreq;
 
@@ -33,6 +39,7 @@ struct dgram {
 };
 
 static struct dgram *q_head, **q_tail = &q_head;
+static struct dgram *q_overrun;	/* dropped, with ENOBUFS, when read */
 
 const char *fakegenl_last_request(void)
 {
@@ -51,6 +58,7 @@ static int (*real_close)(int);
 static int (*real_bind)(int, const struct sockaddr *, socklen_t);
 static int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 static int (*real_setsockopt)(int, int, int, const void *, socklen_t);
+static int (*real_getsockopt)(int, int, int, void *, socklen_t *);
 static ssize_t (*real_sendto)(int, const void *, size_t, int,
 			      const struct sockaddr *, socklen_t);
 static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
@@ -64,6 +72,7 @@ static void init_real(void)
 	REAL(bind);
 	REAL(getsockname);
 	REAL(setsockopt);
+	REAL(getsockopt);
 	REAL(sendto);
 	REAL(recvmsg);
 }
@@ -84,6 +93,7 @@ static void queue_free(void)
 		free(d);
 	}
 	q_tail = &q_head;
+	q_overrun = NULL;
 }
 
 /* ---- building answers ------------------------------------------------ */
@@ -116,7 +126,7 @@ static struct nlmsghdr *msg_start(const struct nlmsghdr *req, uint16_t type,
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = flags;
 	nlh->nlmsg_seq = req->nlmsg_seq;
-	nlh->nlmsg_pid = FAKEGENL_PORTID;
+	nlh->nlmsg_pid = msg_pid;
 	return nlh;
 }
 
@@ -140,11 +150,15 @@ static struct nlmsghdr *genl_start(const struct nlmsghdr *req, uint16_t type,
 static void send_ack(const struct nlmsghdr *req, int err, const char *msg,
 		     int miss_type)
 {
-	struct nlmsghdr *nlh = msg_start(req, NLMSG_ERROR, 0);
+	struct nlmsghdr *nlh;
 	bool capped = cap_ack || err == 0;
 	size_t echo = capped ? 0 : req->nlmsg_len - sizeof(*req);
 	struct nlmsgerr *e;
 
+	/* as netlink_rcv_skb(): errors always, success when asked for */
+	if (!err && !(req->nlmsg_flags & NLM_F_ACK))
+		return;
+	nlh = msg_start(req, NLMSG_ERROR, 0);
 	e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e) + echo);
 	e->error = err;
 	memcpy(&e->msg, req, capped ? sizeof(*req) : req->nlmsg_len);
@@ -232,9 +246,9 @@ static const struct faddr addrs[] = {
 #define N(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void put_port(const struct nlmsghdr *req, const struct fport *p,
-		     uint16_t flags)
+		     uint16_t flags, uint8_t cmd)
 {
-	struct nlmsghdr *nlh = genl_start(req, FAMILY, flags, IPVL_CMD_PORT_GET);
+	struct nlmsghdr *nlh = genl_start(req, FAMILY, flags, cmd);
 	struct nlattr *nest;
 	uint16_t i;
 
@@ -257,9 +271,9 @@ static void put_port(const struct nlmsghdr *req, const struct fport *p,
 }
 
 static void put_link(const struct nlmsghdr *req, const struct flink *l,
-		     uint16_t flags)
+		     uint16_t flags, uint8_t cmd)
 {
-	struct nlmsghdr *nlh = genl_start(req, FAMILY, flags, IPVL_CMD_LINK_GET);
+	struct nlmsghdr *nlh = genl_start(req, FAMILY, flags, cmd);
 	struct nlattr *nest;
 	uint16_t i;
 
@@ -505,9 +519,12 @@ static const char *check_request(const struct nlmsghdr *nlh,
 	memset(rq, 0, sizeof(*rq));
 	if (!(nlh->nlmsg_flags & NLM_F_REQUEST))
 		return "not a request";
-	if (!(nlh->nlmsg_flags & NLM_F_ACK))
-		return "no NLM_F_ACK";
 	rq->dump = (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	/* only a "do" answered by a reply may go without (batches) */
+	if (!(nlh->nlmsg_flags & NLM_F_ACK) &&
+	    (rq->dump || mnl_nlmsg_get_payload_len(nlh) < sizeof(*g) ||
+	     (g->cmd != IPVL_CMD_ADDR_NEW && g->cmd != IPVL_CMD_ADDR_GET)))
+		return "no NLM_F_ACK";
 	if (nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_APPEND) ||
 	    (!rq->dump && nlh->nlmsg_flags & (NLM_F_REPLACE | NLM_F_EXCL)))
 		return "NLM_F_CREATE, NLM_F_EXCL and NLM_F_REPLACE are refused";
@@ -581,10 +598,23 @@ static const struct fport *find_port(const struct request *rq, int a_index,
 	return NULL;
 }
 
+/* Any link named fresh*: id 90 on eth0, without bindings. */
+static char fresh_name[16];
+static const struct flink fresh = { 90, 90, fresh_name, 2, "eth0", false, 0,
+				    1500, 0 };
+
 static const struct flink *find_link(const struct request *rq, int a_id,
 				     int a_name)
 {
+	const char *name = str_attr(rq, a_name);
 	size_t i;
+
+	if ((rq->tb[a_id] && mnl_attr_get_u32(rq->tb[a_id]) == fresh.id) ||
+	    (name && strncmp(name, "fresh", 5) == 0)) {
+		if (name)
+			snprintf(fresh_name, sizeof(fresh_name), "%s", name);
+		return &fresh;
+	}
 
 	for (i = 0; i < N(links); i++) {
 		if (rq->tb[a_id] && mnl_attr_get_u32(rq->tb[a_id]) == links[i].id)
@@ -609,7 +639,8 @@ static void handle_port(const struct nlmsghdr *req, const struct request *rq)
 			intr = NLM_F_DUMP_INTR;
 		}
 		for (i = 0; i < N(ports); i++)
-			put_port(req, &ports[i], NLM_F_MULTI | (i ? intr : 0));
+			put_port(req, &ports[i], NLM_F_MULTI | (i ? intr : 0),
+				 IPVL_CMD_PORT_GET);
 		dgram_flush();
 		send_done(req, 0, NULL, intr);
 		return;
@@ -624,12 +655,26 @@ static void handle_port(const struct nlmsghdr *req, const struct request *rq)
 		send_ack(req, 0, NULL, -1);
 		return;
 	}
+	if (name && strncmp(name, "have", 4) == 0) {
+		/* a port there already: l3, bridge, spoof check */
+		struct fport have = { 7, name, IPVL_MODE_L3, 0, 1, 0, 0, 0 };
+
+		if (rq->cmd == IPVL_CMD_PORT_NEW) {
+			send_ack(req, -EEXIST, "master has an ipvl port already",
+				 -1);
+			return;
+		}
+		put_port(req, &have, 0, rq->cmd);
+		dgram_flush();
+		send_ack(req, 0, NULL, -1);
+		return;
+	}
 	p = find_port(rq, IPVL_A_PORT_IFINDEX, IPVL_A_PORT_IFNAME);
 	if (!p && rq->cmd == IPVL_CMD_PORT_GET) {
 		send_ack(req, -ENODEV, "no such device", -1);
 		return;
 	}
-	put_port(req, p ? p : &ports[0], 0);
+	put_port(req, p ? p : &ports[0], 0, rq->cmd);
 	dgram_flush();
 	send_ack(req, 0, NULL, -1);
 }
@@ -648,7 +693,8 @@ static void handle_link(const struct nlmsghdr *req, const struct request *rq)
 		}
 		for (i = 0; i < N(links); i++) {
 			if (!name_is(port, "eth1")) {
-				put_link(req, &links[i], NLM_F_MULTI);
+				put_link(req, &links[i], NLM_F_MULTI,
+					 IPVL_CMD_LINK_GET);
 				dgram_flush();
 			}
 		}
@@ -667,7 +713,7 @@ static void handle_link(const struct nlmsghdr *req, const struct request *rq)
 		return;
 	}
 	if (rq->cmd == IPVL_CMD_LINK_NEW) {
-		put_link(req, &links[0], 0);
+		put_link(req, &links[0], 0, IPVL_CMD_LINK_NEW);
 		dgram_flush();
 		send_ack(req, 0, NULL, -1);
 		return;
@@ -677,7 +723,7 @@ static void handle_link(const struct nlmsghdr *req, const struct request *rq)
 		send_ack(req, -ENODEV, "no such link", -1);
 		return;
 	}
-	put_link(req, l, 0);
+	put_link(req, l, 0, IPVL_CMD_LINK_GET);
 	dgram_flush();
 	send_ack(req, 0, NULL, -1);
 }
@@ -720,6 +766,13 @@ static void handle_addr(const struct nlmsghdr *req, const struct request *rq)
 	if (trigger(req, lname, IPVL_A_ADDR_LINK_IFNAME))
 		return;
 	if (name_is(lname, "warn0")) {
+		/* a reply, then the warning, if an ACK was asked for */
+		if (rq->cmd == IPVL_CMD_ADDR_NEW ||
+		    rq->cmd == IPVL_CMD_ADDR_GET) {
+			put_addr(req, text[0] ? text : "10.0.0.5", &links[0], 0,
+				 rq->cmd);
+			dgram_flush();
+		}
 		send_ack(req, 0, "fake warning", -1);
 		return;
 	}
@@ -733,6 +786,21 @@ static void handle_addr(const struct nlmsghdr *req, const struct request *rq)
 		return;
 	}
 	if (rq->cmd == IPVL_CMD_ADDR_DEL || rq->cmd == IPVL_CMD_ADDR_REPLACE) {
+		send_ack(req, 0, NULL, -1);
+		return;
+	}
+	if (rq->cmd == IPVL_CMD_ADDR_GET) {
+		/* only the bindings of the data set exist */
+		for (i = 0; i < N(addrs); i++)
+			if (strcmp(addrs[i].text, text) == 0)
+				break;
+		if (i == N(addrs)) {
+			send_ack(req, -ENOENT,
+				 "address is not bound on this port", -1);
+			return;
+		}
+		put_addr(req, text, &links[addrs[i].link], 0, rq->cmd);
+		dgram_flush();
 		send_ack(req, 0, NULL, -1);
 		return;
 	}
@@ -838,6 +906,48 @@ static void handle(const struct nlmsghdr *req)
 	}
 }
 
+/*
+ * The notifications a monitor reads once it joined the group: every kind
+ * of event, two in one datagram, and what a reader must skip (an unknown
+ * command, a message of another family).
+ */
+static void queue_events(void)
+{
+	const struct nlmsghdr ntf = { .nlmsg_seq = 0 };
+	struct nlmsghdr *nlh;
+
+	msg_pid = 0;
+	put_port(&ntf, &ports[1], 0, IPVL_CMD_PORT_NEW_NTF);
+	dgram_flush();
+	put_link(&ntf, &links[1], 0, IPVL_CMD_LINK_NEW_NTF);
+	dgram_flush();
+	put_addr(&ntf, addrs[2].text, &links[1], 0, IPVL_CMD_ADDR_NEW_NTF);
+	dgram_flush();
+	nlh = genl_start(&ntf, FAMILY, 0, 99);		/* from a newer module */
+	mnl_attr_put_u32(nlh, 1, 1);
+	msg_end(nlh);
+	nlh = genl_start(&ntf, GENL_ID_CTRL, 0, CTRL_CMD_NEWFAMILY);
+	msg_end(nlh);
+	dgram_flush();
+	put_port(&ntf, &ports[0], 0, IPVL_CMD_PORT_CHANGE_NTF);
+	dgram_flush();
+	put_link(&ntf, &links[0], 0, IPVL_CMD_LINK_CHANGE_NTF);
+	dgram_flush();
+	put_addr(&ntf, addrs[2].text, &links[1], 0, IPVL_CMD_ADDR_DEL_NTF);
+	put_link(&ntf, &links[1], 0, IPVL_CMD_LINK_DEL_NTF);
+	dgram_flush();
+	if (overrun) {
+		struct dgram *d;
+
+		for (d = q_head; d && d->next; d = d->next)
+			;
+		q_overrun = d;
+	}
+	put_port(&ntf, &ports[1], 0, IPVL_CMD_PORT_DEL_NTF);
+	dgram_flush();
+	msg_pid = FAKEGENL_PORTID;
+}
+
 /* ---- the replaced calls ---------------------------------------------- */
 
 int socket(int domain, int type, int protocol)
@@ -858,6 +968,10 @@ int socket(int domain, int type, int protocol)
 	no_family = env_flag("FAKEGENL_NOFAMILY");
 	intr = getenv("FAKEGENL_INTR");
 	intr_left = intr ? atoi(intr) : 0;
+	events_term = env_flag("FAKEGENL_EVENTS_TERM");
+	overrun = env_flag("FAKEGENL_OVERRUN");
+	monitoring = false;
+	rcvbuf = 0;
 	queue_free();
 	return fake_fd;
 }
@@ -900,16 +1014,48 @@ int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	init_real();
 	if (fd < 0 || fd != fake_fd)
 		return real_setsockopt(fd, level, name, val, len);
-	if (level != SOL_NETLINK || len != sizeof(int)) {
+	if (len != sizeof(int)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (level == SOL_SOCKET &&
+	    (name == SO_RCVBUF || name == SO_RCVBUFFORCE)) {
+		/* as an unprivileged caller: capped at 212992 */
+		if (name == SO_RCVBUFFORCE)
+			return errno = EPERM, -1;
+		rcvbuf = *(const int *)val < 212992 ? *(const int *)val : 212992;
+		return 0;
+	}
+	if (level != SOL_NETLINK) {
 		errno = ENOPROTOOPT;
 		return -1;
 	}
-	if (name == NETLINK_EXT_ACK)
+	if (name == NETLINK_EXT_ACK) {
 		ext_ack = *(const int *)val;
-	else if (name == NETLINK_CAP_ACK)
+	} else if (name == NETLINK_CAP_ACK) {
 		cap_ack = *(const int *)val && !no_cap;
-	else if (name != NETLINK_ADD_MEMBERSHIP)
+	} else if (name == NETLINK_ADD_MEMBERSHIP) {
+		if (*(const int *)val != FAKEGENL_MONITOR_ID)
+			return errno = EINVAL, -1;
+		monitoring = true;
+		queue_events();
+	} else {
 		return errno = ENOPROTOOPT, -1;
+	}
+	return 0;
+}
+
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	init_real();
+	if (fd < 0 || fd != fake_fd)
+		return real_getsockopt(fd, level, name, val, len);
+	if (level != SOL_SOCKET || name != SO_RCVBUF || *len < sizeof(int)) {
+		errno = ENOPROTOOPT;
+		return -1;
+	}
+	*(int *)val = 2 * (rcvbuf ? rcvbuf : 212992);
+	*len = sizeof(int);
 	return 0;
 }
 
@@ -937,6 +1083,23 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (fd < 0 || fd != fake_fd)
 		return real_recvmsg(fd, msg, flags);
 	d = q_head;
+	if (d && d == q_overrun) {
+		/* the kernel dropped it: the socket's buffer was full */
+		q_head = d->next;
+		if (!q_head)
+			q_tail = &q_head;
+		free(d);
+		q_overrun = NULL;
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (!d && monitoring) {
+		/* the events are all read: nothing more will come */
+		if (events_term)
+			raise(SIGTERM);
+		errno = EAGAIN;
+		return -1;
+	}
 	if (!d) {
 		fputs("fakegenl: read with no answer queued\n", stderr);
 		errno = EAGAIN;

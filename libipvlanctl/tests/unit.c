@@ -374,6 +374,194 @@ static void test_pipeline(void)
 	ipvl_close(h);
 }
 
+struct results {
+	unsigned int n, errors, cancelled, bindings;
+	int err[400];
+	char msg[400][64];
+	uint32_t link_id[400];
+	size_t index_seen[400];
+};
+
+static void batch_cb(const struct ipvl_batch_result *res, void *data)
+{
+	struct results *r = data;
+
+	if (r->n < 400) {
+		r->index_seen[r->n] = res->index;
+		r->err[r->n] = res->err;
+		snprintf(r->msg[r->n], sizeof(r->msg[0]), "%s",
+			 res->errmsg ? res->errmsg : "");
+		r->link_id[r->n] = res->binding ? res->binding->link_id : 0;
+	}
+	r->n++;
+	if (res->err == -ECANCELED)
+		r->cancelled++;
+	else if (res->err)
+		r->errors++;
+	if (res->binding)
+		r->bindings++;
+}
+
+static void test_batch(void)
+{
+	struct ipvl_handle *h = open_fake("0", "0");
+	struct ipvl_link_ref link = { .ifname = "ipvl1" };
+	struct ipvl_link_ref bad = { .ifname = "" };
+	struct ipvl_ipaddr a, b, c, d, x = { .family = AF_UNIX };
+	static struct results r;
+	struct ipvl_batch *bt;
+	unsigned int before, i;
+
+	CHECK(ipvl_batch_new(NULL, &bt) == -EINVAL && bt == NULL);
+	CHECK(ipvl_batch_new(h, &bt) == 0 && bt);
+	/* an unprivileged socket: 212992, doubled, over 4 KiB an answer */
+	CHECK(ipvl_batch_window(bt) == 104);
+	CHECK(ipvl_ipaddr_parse("10.0.0.7", &a) == 0);
+	CHECK(ipvl_ipaddr_parse("10.0.0.5", &b) == 0);
+	CHECK(ipvl_ipaddr_parse("10.9.9.9", &c) == 0);
+	CHECK(ipvl_ipaddr_parse("fd00::7", &d) == 0);
+
+	CHECK(ipvl_batch_addr_bind(bt, &bad, &a) == -EINVAL);
+	CHECK(ipvl_batch_addr_bind(bt, &link, &x) == -EAFNOSUPPORT);
+	CHECK(ipvl_batch_addr_bind(bt, NULL, &a) == -EINVAL);
+	CHECK(ipvl_batch_count(bt) == 0);
+
+	CHECK(ipvl_batch_addr_bind(bt, &link, &a) == 0);
+	CHECK(ipvl_batch_addr_get(bt, &link, &b) == 0);
+	CHECK(ipvl_batch_addr_get(bt, &link, &a) == 0);
+	CHECK(ipvl_batch_addr_bind(bt, &link, &c) == 0);
+	CHECK(ipvl_batch_addr_unbind(bt, &link, &d) == 0);
+	CHECK(ipvl_batch_count(bt) == 5);
+	before = fakegenl_request_count();
+	memset(&r, 0, sizeof(r));
+	CHECK(ipvl_batch_run(bt, 0, batch_cb, &r) == 0);
+	CHECK(fakegenl_request_count() - before == 5);
+	CHECK(ipvl_batch_count(bt) == 0);
+	CHECK(r.n == 5 && r.errors == 2 && r.cancelled == 0);
+	for (i = 0; i < 5; i++)
+		CHECK(r.index_seen[i] == i);
+	CHECK(r.err[0] == 0 && r.link_id[0] == 1 && r.msg[0][0] == '\0');
+	CHECK(r.err[1] == 0 && r.link_id[1] == 1);
+	CHECK(r.err[2] == -ENOENT &&
+	      strcmp(r.msg[2], "address is not bound on this port") == 0);
+	CHECK(r.err[3] == -EADDRINUSE && strstr(r.msg[3], "ipvl2"));
+	CHECK(r.err[4] == 0 && r.msg[4][0] == '\0' && r.link_id[4] == 0);
+	CHECK(strcmp(fakegenl_last_request(),
+		     "addr-del link-ifname=ipvl1 ipv6=fd00::7") == 0);
+
+	/* a failure stops what comes after its window */
+	for (i = 0; i < 300; i++)
+		CHECK(ipvl_batch_addr_bind(bt, &link, i == 150 ? &c : &a) == 0);
+	before = fakegenl_request_count();
+	memset(&r, 0, sizeof(r));
+	CHECK(ipvl_batch_run(bt, IPVL_BATCH_STOP, batch_cb, &r) == 0);
+	CHECK(fakegenl_request_count() - before == 208);
+	CHECK(r.n == 300 && r.errors == 1 && r.cancelled == 92);
+	CHECK(r.err[150] == -EADDRINUSE && r.err[151] == 0 &&
+	      r.err[207] == 0 && r.err[208] == -ECANCELED);
+	CHECK(r.index_seen[299] == 299 && r.bindings == 207);
+
+	/* without the flag, everything is sent */
+	for (i = 0; i < 300; i++)
+		CHECK(ipvl_batch_addr_bind(bt, &link, i == 150 ? &c : &a) == 0);
+	before = fakegenl_request_count();
+	memset(&r, 0, sizeof(r));
+	CHECK(ipvl_batch_run(bt, 0, batch_cb, &r) == 0);
+	CHECK(fakegenl_request_count() - before == 300);
+	CHECK(r.n == 300 && r.errors == 1 && r.cancelled == 0);
+	/* a get that finds nothing does not stop */
+	for (i = 0; i < 300; i++)
+		CHECK((i % 2 ? ipvl_batch_addr_bind(bt, &link, &a) :
+		       ipvl_batch_addr_get(bt, &link, &d)) == 0);
+	before = fakegenl_request_count();
+	memset(&r, 0, sizeof(r));
+	CHECK(ipvl_batch_run(bt, IPVL_BATCH_STOP, batch_cb, &r) == 0);
+	CHECK(fakegenl_request_count() - before == 300);
+	CHECK(r.n == 300 && r.errors == 150 && r.cancelled == 0);
+	CHECK(r.err[0] == -ENOENT && r.err[1] == 0 && r.bindings == 150);
+	CHECK(ipvl_batch_run(bt, 2, batch_cb, &r) == -EINVAL);
+	CHECK(ipvl_batch_run(bt, 0, batch_cb, &r) == 0);	/* empty */
+
+	/* the handle is still in step for plain requests */
+	CHECK(ipvl_addr_bind(h, &link, &d, NULL) == 0);
+	ipvl_batch_free(bt);
+	ipvl_batch_free(NULL);
+	ipvl_close(h);
+}
+
+static void test_monitor(void)
+{
+	static const char *const all[] = {
+		"port-new", "link-new", "addr-new", "port-change",
+		"link-change", "addr-del", "link-del", "port-del",
+	};
+	struct ipvl_monitor *m = (struct ipvl_monitor *)1;
+	struct ipvl_event ev;
+	unsigned int i;
+	char text[IPVL_IPADDR_STRLEN];
+
+	CHECK(strcmp(ipvl_event_name(IPVL_CMD_LINK_CHANGE_NTF),
+		     "link-change") == 0);
+	CHECK(ipvl_event_name(IPVL_CMD_PORT_GET) == NULL);
+	CHECK(ipvl_event_name(200) == NULL);
+	CHECK(ipvl_monitor_open(&m, 1u << 5, 0) == -EINVAL && m == NULL);
+	CHECK(ipvl_monitor_open(&m, 0, 1u << 3) == -EINVAL && m == NULL);
+	CHECK(ipvl_monitor_fd(NULL) == -1);
+	ipvl_monitor_close(NULL);
+
+	set_env("1", "0", "0");
+	CHECK(ipvl_monitor_open(&m, 0, 0) == -ENOENT && m == NULL);
+
+	set_env("0", "0", "0");
+	CHECK(ipvl_monitor_open(&m, 0, IPVL_MONITOR_NONBLOCK) == 0 && m);
+	CHECK(ipvl_monitor_fd(m) >= 0);
+	for (i = 0; i < 8; i++) {
+		CHECK(ipvl_monitor_next(m, &ev) == 0);
+		CHECK(strcmp(ipvl_event_name(ev.cmd), all[i]) == 0);
+	}
+	CHECK(ipvl_monitor_next(m, &ev) == -EAGAIN);
+	CHECK(ipvl_monitor_next(m, &ev) == -EAGAIN);
+	ipvl_monitor_close(m);
+
+	CHECK(ipvl_monitor_open(&m, IPVL_EVENT_PORT | IPVL_EVENT_ADDR,
+				IPVL_MONITOR_NONBLOCK) == 0);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 && ev.object == IPVL_EVENT_PORT &&
+	      ev.cmd == IPVL_CMD_PORT_NEW_NTF);
+	CHECK(strcmp(ev.port.ifname, "eth1") == 0 && !ev.port.spoof_check &&
+	      ev.port.flags == IPVL_PORT_FLAGS_PRIVATE && ev.port.has_stats);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 && ev.object == IPVL_EVENT_ADDR &&
+	      ev.cmd == IPVL_CMD_ADDR_NEW_NTF);
+	CHECK(strcmp(ipvl_ipaddr_format(&ev.addr.addr, text, sizeof(text)),
+		     "10.0.0.6") == 0 && ev.addr.link_id == 2);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 &&
+	      ev.cmd == IPVL_CMD_PORT_CHANGE_NTF &&
+	      strcmp(ev.port.ifname, "eth0") == 0);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 && ev.cmd == IPVL_CMD_ADDR_DEL_NTF);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 && ev.cmd == IPVL_CMD_PORT_DEL_NTF);
+	CHECK(ipvl_monitor_next(m, &ev) == -EAGAIN);
+	ipvl_monitor_close(m);
+
+	CHECK(ipvl_monitor_open(&m, IPVL_EVENT_LINK, IPVL_MONITOR_NONBLOCK) == 0);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 && ev.object == IPVL_EVENT_LINK &&
+	      ev.link.has_netnsid && strcmp(ev.link.ifname, "ipvl2") == 0);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 &&
+	      ev.cmd == IPVL_CMD_LINK_CHANGE_NTF && !ev.link.has_netnsid);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 && ev.cmd == IPVL_CMD_LINK_DEL_NTF);
+	CHECK(ipvl_monitor_next(m, &ev) == -EAGAIN);
+	ipvl_monitor_close(m);
+
+	/* events lost: reported once, then the next ones come */
+	setenv("FAKEGENL_OVERRUN", "1", 1);
+	CHECK(ipvl_monitor_open(&m, 0, IPVL_MONITOR_NONBLOCK) == 0);
+	for (i = 0; i < 5; i++)
+		CHECK(ipvl_monitor_next(m, &ev) == 0);
+	CHECK(ipvl_monitor_next(m, &ev) == -ENOBUFS);
+	CHECK(ipvl_monitor_next(m, &ev) == 0 && ev.cmd == IPVL_CMD_PORT_DEL_NTF);
+	CHECK(ipvl_monitor_next(m, &ev) == -EAGAIN);
+	ipvl_monitor_close(m);
+	unsetenv("FAKEGENL_OVERRUN");
+}
+
 int main(void)
 {
 	test_names();
@@ -384,6 +572,8 @@ int main(void)
 	test_links();
 	test_addrs();
 	test_pipeline();
+	test_batch();
+	test_monitor();
 	printf("unit: %u passed, %u failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -42,11 +42,13 @@ def _env(extra=None, fake=False):
     return env
 
 
-def run(*args, env=None, fake=False, wrapper=()):
-    """Run the CLI; args are words."""
+def run(*args, env=None, fake=False, wrapper=(), input=None):
+    """Run the CLI; args are words, input the standard input (text)."""
     argv = [*wrapper, str(CLI), *[str(a) for a in args]]
     return subprocess.run(argv, capture_output=True, text=True, timeout=120,
-                          env=_env(env, fake))
+                          env=_env(env, fake), input=input,
+                          stdin=None if input is not None else
+                          subprocess.DEVNULL)
 
 
 @pytest.fixture
@@ -60,10 +62,10 @@ def fake(tmp_path):
     log = tmp_path / "requests.log"
 
     class Fake:
-        def __call__(self, *args, env=None, wrapper=()):
+        def __call__(self, *args, env=None, wrapper=(), input=None):
             e = {"FAKEGENL_LOG": str(log)}
             e.update(env or {})
-            return run(*args, env=e, fake=True, wrapper=wrapper)
+            return run(*args, env=e, fake=True, wrapper=wrapper, input=input)
 
         def log(self):
             if not log.exists():

@@ -151,11 +151,21 @@ USAGE_ERRORS = [
     (["-netns", "../etc", "info"], 'invalid network namespace name "../etc"'),
     (["link", "add", "v0", "port", "eth0", "netns", "ipvl-no-such-ns"],
      'cannot open network namespace "ipvl-no-such-ns"'),
-    (["monitor"], "monitor: not implemented yet"),
-    (["monitor", "link"], "monitor: not implemented yet"),
-    (["save"], "save: not implemented yet"),
-    (["restore", "conf.txt", "check"], "restore: not implemented yet"),
-    (["-b", "cmds.txt"], "batch: not implemented yet"),
+    (["monitor", "port", "x"], 'monitor: unexpected argument "x"'),
+    (["monitor", "links"], 'monitor: unexpected argument "links"'),
+    (["monitor", "help", "x"], 'monitor: unexpected argument "help"'),
+    (["restore", "conf.txt", "chk"], 'restore: unexpected argument "chk"'),
+    (["restore", "conf.txt", "check", "x"], 'unexpected argument "x"'),
+    (["restore", "/nonexistent/conf"],
+     'cannot open "/nonexistent/conf": No such file or directory'),
+    (["restore", "/nonexistent/conf", "check"], 'cannot open "/nonexistent'),
+    (["-j", "save"], "save: the configuration is a batch, not JSON"),
+    (["-j", "restore", "conf.txt"], "restore: prints no JSON"),
+    (["-b", "/nonexistent/cmds"], 'cannot open "/nonexistent/cmds"'),
+    (["-b", "cmds.txt", "info"], '-batch: unexpected argument "info"'),
+    (["-force", "-b", "/nonexistent/cmds"], 'cannot open "/nonexistent'),
+    (["-b", "/"], 'cannot read "/": Is a directory'),
+    (["restore", "/", "check"], 'cannot read "/": Is a directory'),
 ]
 
 
@@ -530,6 +540,7 @@ def test_install(tmp_path):
     assert (usr / "include/ipvlanctl.h").exists()
     assert (usr / "include/ipvl.h").exists()
     assert (usr / "share/man/man8/ipvlanctl.8").exists()
+    assert (usr / "share/man/man5/ipvlanctl.conf.5").exists()
     assert (usr / "share/man/man3/libipvlanctl.3").exists()
     out = subprocess.run(["readelf", "-d", str(usr / "sbin/ipvlanctl")],
                          capture_output=True, text=True).stdout
@@ -557,7 +568,8 @@ def test_install(tmp_path):
 def test_man_pages_lint():
     if not shutil.which("mandoc"):
         pytest.skip("mandoc not installed")
-    pages = [str(REPO / "man/ipvlanctl.8"), str(REPO / "man/libipvlanctl.3")]
+    pages = sorted(str(p) for p in (REPO / "man").glob("*.[0-9]"))
+    assert len(pages) >= 4
     p = subprocess.run(["mandoc", "-Tlint", "-W", "warning", *pages],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -585,6 +597,9 @@ def test_valgrind_host(args, code):
 @needs_valgrind
 @pytest.mark.parametrize("args,code", [
     (["-j", "-p", "-s", "stats", "show"], 0),
+    (["save"], 0),
+    (["-s", "-j", "monitor"], 0),
+    (["monitor", "addr"], 0),
     (["-s", "port", "show"], 0),
     (["-j", "info"], 0),
     (["addr", "bind", "ipvl1", "10.0.0.7", "10.9.9.9"], 2),
@@ -592,6 +607,7 @@ def test_valgrind_host(args, code):
     (["link", "show", "port", "nosuch1"], 2),
 ])
 def test_valgrind_fake(fake, args, code):
-    p = fake(*args, env={"FAKEGENL_INTR": "1"}, wrapper=VG)
+    p = fake(*args, env={"FAKEGENL_INTR": "1", "FAKEGENL_EVENTS_TERM": "1"},
+             wrapper=VG)
     assert p.returncode == code, p.stderr
     assert "==" not in p.stderr, p.stderr
