@@ -37,6 +37,14 @@ PACKAGES=(
 	mandoc
 	valgrind
 	bash-completion
+	# the robustness tier: the debug kernel (scripts/debug-kernel.sh) is
+	# built from Debian's 6.1 source; the model-based test uses hypothesis
+	linux-source-6.1
+	flex
+	bison
+	bc
+	libelf-dev
+	python3-hypothesis
 )
 
 missing=()

@@ -25,6 +25,45 @@ SPLAT = re.compile(r"WARNING:|BUG:|Oops|KASAN|UBSAN|lockdep|possible recursive l
                    r"general protection fault|Kernel panic|kmemleak")
 
 
+# ---- robustness tier (additions; no effect on the tests above) ----------
+
+# The debug kernel (scripts/debug-kernel.sh) has kmemleak and fail-nth.
+KMEMLEAK = Path("/sys/kernel/debug/kmemleak")
+DEBUG_KERNEL = KMEMLEAK.exists()
+
+# Lines for the "robustness" section of pytest's terminal summary (fuzzer
+# seed and message count, fault injection totals, ...), also written to
+# .vm/robust-ABI.txt by tests/run-in-vm.sh's caller.
+ROBUST_REPORT = []
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: skipped when IPVL_SKIP_SLOW=1 (the debug kernel)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("IPVL_SKIP_SLOW") != "1":
+        return
+    skip = pytest.mark.skip(reason="slow: IPVL_SKIP_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if ROBUST_REPORT:
+        terminalreporter.section("robustness")
+        for line in ROBUST_REPORT:
+            terminalreporter.write_line("robust: " + line)
+
+
+@pytest.fixture
+def report():
+    """report(line): a line for the robustness summary."""
+    return ROBUST_REPORT.append
+
+
 def sh(cmd, check=True, timeout=120):
     """Run a shell command; return CompletedProcess (text)."""
     p = subprocess.run(cmd, shell=True, capture_output=True, text=True,
