@@ -13,6 +13,7 @@ from conftest import CLI, ctl, ctl_json, sh
 PORTS = [("sr0", "bridge", "spoofcheck", 1500),
          ("sr1", "private", "nospoofcheck", 9000),
          ("sr2", "vepa", "spoofcheck", 1500)]
+MODES = ["l2", "l3", "l3s"]
 
 
 def snapshot():
@@ -37,16 +38,16 @@ def ids():
 
 @pytest.fixture
 def topology(netns, tmp_path):
-    """3 ports (mode l3; bridge, private, vepa; one without the source
+    """3 ports (modes l2, l3, l3s; bridge, private, vepa; one without the source
     check; one master with a larger MTU), 20 links in 10 namespaces, each
     with IPv4 and IPv6 bindings, one link with a smaller MTU."""
     nss = [netns.add("sv") for _ in range(10)]
     lines = []
-    for dev, flag, spoof, mtu in PORTS:
+    for (dev, flag, spoof, mtu), mode in zip(PORTS, MODES):
         netns.host_dev(dev)
         sh(f"ip link add {dev} type dummy")
         sh(f"ip link set {dev} mtu {mtu} up")
-        lines.append(f"port add {dev} mode l3 {flag} {spoof}")
+        lines.append(f"port add {dev} mode {mode} {flag} {spoof}")
     for i in range(20):
         dev = PORTS[i % 3][0]
         ns = nss[i // 2]
@@ -72,9 +73,9 @@ def test_save_delete_restore(topology, tmp_path):
     assert p.stderr == ""
     conf.write_text(p.stdout)
     saved = p.stdout.splitlines()
-    assert saved[1:4] == ["port add sr0 mode l3 bridge spoofcheck",
+    assert saved[1:4] == ["port add sr0 mode l2 bridge spoofcheck",
                           "port add sr1 mode l3 private nospoofcheck",
-                          "port add sr2 mode l3 vepa spoofcheck"]
+                          "port add sr2 mode l3s vepa spoofcheck"]
     assert saved[4] == f"link add sl0 port sr0 netns {topology[0]} exist-ok"
     # the MTU of sr1's master (9000) is the default of its links
     assert f"link add sl1 port sr1 netns {topology[0]} exist-ok" in saved
@@ -160,7 +161,7 @@ def test_restore_check(topology, tmp_path):
         f"{conf}:{len(lines) + 1}: Error: 10.40.50.1: address is bound to "
         "link sl6 of this port.",
         f"{conf}:{len(lines) + 2}: Error: port on sr0 exists with other "
-        "settings: mode l3 bridge spoofcheck, not mode l3 private "
+        "settings: mode l2 bridge spoofcheck, not mode l3 private "
         "spoofcheck."]
     assert snapshot() == before
 
