@@ -115,7 +115,19 @@ struct ipvl_mc_cb {
 
 struct ipvl_link {
 	struct net_device	*dev;
-	struct ipvl_port	*port;		/* fixed for the link's lifetime */
+	/*
+	 * The port, for as long as the link is attached (ndo_init to
+	 * ndo_uninit) and for RCU readers that reached the link through it:
+	 * it is freed after a grace period once its last link is detached.
+	 */
+	struct ipvl_port	*port;
+	/*
+	 * The master, held for the netdev's whole life: ndos that still run
+	 * after ndo_uninit (linkwatch asks for the iflink of a link being
+	 * unregistered) must not reach it through the freed port.
+	 */
+	struct net_device	*master;
+	netdevice_tracker	master_tracker;
 	u32			id;
 	struct list_head	pnode;
 	struct list_head	addrs;		/* ipvl_addr.lnode, RTNL */

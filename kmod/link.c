@@ -71,6 +71,8 @@ static int ipvl_init(struct net_device *dev)
 	list_add_tail_rcu(&link->pnode, &port->links);
 	port->n_links++;
 	link->attached = true;
+	link->master = master;
+	netdev_hold(master, &link->master_tracker, GFP_KERNEL);
 	ipvl_changed();
 	return 0;
 
@@ -106,6 +108,7 @@ static void ipvl_destructor(struct net_device *dev)
 	struct ipvl_link *link = netdev_priv(dev);
 
 	free_percpu(link->stats);
+	netdev_put(link->master, &link->master_tracker);
 }
 
 static int ipvl_open(struct net_device *dev)
@@ -151,7 +154,7 @@ static int ipvl_get_iflink(const struct net_device *dev)
 {
 	const struct ipvl_link *link = netdev_priv(dev);
 
-	return READ_ONCE(link->port->master->ifindex);
+	return READ_ONCE(link->master->ifindex);
 }
 
 static void ipvl_set_rx_mode(struct net_device *dev)
@@ -295,7 +298,7 @@ static struct net *ipvl_get_link_net(const struct net_device *dev)
 {
 	const struct ipvl_link *link = netdev_priv(dev);
 
-	return dev_net(link->port->master);
+	return dev_net(link->master);
 }
 
 struct rtnl_link_ops ipvl_link_ops = {
