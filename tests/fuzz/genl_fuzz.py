@@ -385,9 +385,14 @@ class Gen:
                        bytes(self.rnd.randint(0, 1)))
             valid = False
         elif r < 0.06 and out:                            # nla_len lies
+            # only lies that no parse can accept: shorter than a header,
+            # or past the end of this attribute stream (a length that
+            # merely swallows the next attribute's header can still make
+            # a well-formed request, e.g. a string eating a trailing flag)
             i = self.rnd.randrange(len(out))
             b = bytearray(out[i])
-            n = self.rnd.choice([0, 1, 3, len(b) + 4, 0xffff])
+            rest = sum(len(x) for x in out[i:])
+            n = self.rnd.choice([0, 1, 3, min(rest + 4, 0xffff), 0xffff])
             struct.pack_into("=H", b, 0, n)
             out[i] = bytes(b)
             valid = False
@@ -475,9 +480,31 @@ def frame(buf):
     return out
 
 
+MUTATING = {C[k] for k in ("IPVL_CMD_PORT_NEW", "IPVL_CMD_PORT_SET",
+                            "IPVL_CMD_PORT_DEL", "IPVL_CMD_LINK_NEW",
+                            "IPVL_CMD_LINK_DEL", "IPVL_CMD_ADDR_NEW",
+                            "IPVL_CMD_ADDR_DEL", "IPVL_CMD_ADDR_REPLACE")}
+
+
+def become_tenant():
+    """Move this (single-threaded) process into a new user and network
+    namespace where it is root: CAP_NET_ADMIN over its own namespace only,
+    as a tenant owning a link's namespace."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x10000000 | 0x40000000) != 0:   # NEWUSER | NEWNET
+        e = ctypes.get_errno()
+        raise OSError(e, "unshare: " + os.strerror(e))
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text("0 %d 1" % uid)
+    Path("/proc/self/gid_map").write_text("0 %d 1" % gid)
+
+
 class Worker:
-    def __init__(self, idx, seed, deadline, spec, timeout):
+    def __init__(self, idx, seed, deadline, spec, timeout, tenant=False):
         self.idx = idx
+        self.tenant = tenant
         self.rnd = random.Random("%s/%d" % (seed, idx))
         self.deadline = deadline
         self.timeout = timeout
@@ -638,6 +665,9 @@ class Worker:
                 bad = "an invalid request was accepted"
             elif errs and errs[0].error() and other:
                 bad = "a reply and an error"
+            elif self.tenant and e.get("cmd") in MUTATING and \
+                    (other or (errs and not errs[0].error())):
+                bad = "the tenant changed something"
             err = errs[0].error() if errs else 0
             self.count(err)
             if not err and other:
@@ -684,11 +714,15 @@ class Worker:
         return self.stats
 
 
-def worker_main(idx, seed, deadline, spec, timeout, q):
+def worker_main(idx, seed, deadline, spec, timeout, q, tenant, ready):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(5)      # the churn and the kernel's own work come first
     try:
-        q.put((idx, Worker(idx, seed, deadline, spec, timeout).run()))
+        if tenant:
+            become_tenant()
+        ready.set()
+        q.put((idx, Worker(idx, seed, deadline, spec, timeout,
+                           tenant).run()))
     except Exception:
         q.put((idx, {"crash": traceback.format_exc()}))
 
@@ -699,7 +733,8 @@ class Churn:
     """Creates and destroys masters, ports, links, bindings and namespaces
     with well-formed requests and ip(8), as fast as it can."""
 
-    def __init__(self, seed, deadline):
+    def __init__(self, seed, deadline, tenant_pid=None):
+        self.tenant_pid = tenant_pid
         self.rnd = random.Random("%s/churn" % seed)
         self.deadline = deadline
         self.g = nl.Genl(timeout=MAX_TIMEOUT)
@@ -741,7 +776,9 @@ class Churn:
             ("port-set", 4), ("link-add", 8), ("link-add-ns", 10),
             ("link-del", 5), ("link-move", 2), ("link-rename", 1),
             ("link-updown", 2), ("bind", 12), ("unbind", 5), ("replace", 5),
-            ("netns-add", 2), ("netns-del", 1), ("master-mtu", 1)]
+            ("netns-add", 2), ("netns-del", 1), ("master-mtu", 1),
+            ("link-to-tenant", 2 if self.tenant_pid else 0),
+            ("big-replace", 1)]
         name = rnd.choices([a for a, _ in acts], [w for _, w in acts])[0]
         self.actions[name] = self.actions.get(name, 0) + 1
         self.do(name, m, link, ns)
@@ -759,7 +796,8 @@ class Churn:
         elif name == "master-up":
             sh(f"ip link set {m} {rnd.choice(['up', 'down'])}")
         elif name == "master-mtu":
-            sh(f"ip link set {m} mtu {rnd.choice([1280, 1500, 9000])}")
+            # (a dummy takes any mtu, 0 included)
+            sh(f"ip link set {m} mtu {rnd.choice([0, 68, 1280, 1500, 9000])}")
         elif name == "port-add":
             self.genl(C["IPVL_CMD_PORT_NEW"],
                       nl.nla_str(C["IPVL_A_PORT_IFNAME"], m) +
@@ -797,6 +835,10 @@ class Churn:
             dst = rnd.choice(NETNS)
             pre = f"ip -n {src} " if src else "ip "
             sh(f"{pre}link set {link} netns {dst}")
+        elif name == "link-to-tenant":
+            src = rnd.choice(NETNS + [None])
+            pre = f"ip -n {src} " if src else "ip "
+            sh(f"{pre}link set {link} netns {self.tenant_pid}")
         elif name == "link-rename":
             other = rnd.choice(LINKS)
             sh(f"ip link set {link} name {other}")
@@ -815,6 +857,15 @@ class Churn:
             p = nl.nla_str(C["IPVL_A_ADDR_LINK_IFNAME"], link)
             for a in addrs:
                 p += nl.nla_nest(C["IPVL_A_ADDR_LIST"], nl.addr_attrs(a))
+            self.genl(C["IPVL_CMD_ADDR_REPLACE"], p)
+        elif name == "big-replace":
+            # hundreds of bindings at once: the table resizes under the
+            # workers' lookups and dumps
+            n = rnd.choice([300, 1500])
+            p = nl.nla_str(C["IPVL_A_ADDR_LINK_IFNAME"], link)
+            for i in range(n):
+                p += nl.nla_nest(C["IPVL_A_ADDR_LIST"], nl.addr_attrs(
+                    "10.100.%d.%d" % (i // 250, i % 250 + 1)))
             self.genl(C["IPVL_CMD_ADDR_REPLACE"], p)
         elif name == "netns-add":
             sh(f"ip netns add {ns} && ip -n {ns} link set lo up")
@@ -854,10 +905,10 @@ class Churn:
                 "overruns": self.overruns}
 
 
-def churn_main(seed, deadline, q):
+def churn_main(seed, deadline, q, tenant_pid):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        q.put(("churn", Churn(seed, deadline).run()))
+        q.put(("churn", Churn(seed, deadline, tenant_pid).run()))
     except Exception:
         q.put(("churn", {"crash": traceback.format_exc()}))
 
@@ -905,13 +956,16 @@ def main(argv):
                    MAX_TIMEOUT)
     p.add_argument("--rmmod", action="store_true",
                    help="unload ipvl at the end (it must unload)")
+    p.add_argument("--no-tenant", dest="tenant", action="store_false",
+                   help="no tenant worker (in its own user namespace)")
     a = p.parse_args(argv)
     seed = a.seed if a.seed is not None else int(time.time() * 1000) % \
         (1 << 31)
-    log("seed %d, %d processes + churn, %g s (reproduce: %s --seed %d "
-        "--duration %g --procs %d)" % (seed, a.procs, a.duration,
-                                       "tests/fuzz/genl_fuzz.py", seed,
-                                       a.duration, a.procs))
+    log("seed %d, %d processes (%s) + churn, %g s (reproduce: %s --seed "
+        "%d --duration %g --procs %d)" % (
+            seed, a.procs, "the last one a tenant" if a.tenant else
+            "no tenant", a.duration, "tests/fuzz/genl_fuzz.py", seed,
+            a.duration, a.procs))
     load_module()
     cleanup()
     sh(f"ip addr add {HOST4}/32 dev lo")
@@ -932,12 +986,20 @@ def main(argv):
     watchdog.start()
     ctx = mp.get_context("fork")
     q = ctx.Queue()
-    procs = [ctx.Process(target=churn_main, args=(seed, deadline, q))]
-    procs += [ctx.Process(target=worker_main,
-                          args=(i, seed, deadline, spec, a.timeout, q))
-              for i in range(a.procs)]
+    # the last worker is a tenant: root in its own user and network
+    # namespace, where the churn moves links; it must never change anything
+    ready = ctx.Event()
+    procs = [ctx.Process(target=worker_main,
+                         args=(i, seed, deadline, spec, a.timeout, q,
+                               a.tenant and i == a.procs - 1, ready))
+             for i in range(a.procs)]
     for pr in procs:
         pr.start()
+    ready.wait(30)
+    tenant_pid = procs[-1].pid if a.tenant and procs else None
+    procs.insert(0, ctx.Process(target=churn_main,
+                                args=(seed, deadline, q, tenant_pid)))
+    procs[0].start()
     results = {}
     limit = deadline + a.timeout + 60
     while len(results) < len(procs) and time.monotonic() < limit:
