@@ -36,6 +36,7 @@ PACKAGES=(
 	# checks: man pages, leaks
 	mandoc
 	valgrind
+	sparse # make lint (C=2)
 	bash-completion
 	# the robustness tier: the debug kernel (scripts/debug-kernel.sh) is
 	# built from Debian's 6.1 source; the model-based test uses hypothesis
