@@ -10,6 +10,6 @@ export IPVL_KO=$top/.build/$abi/ipvl.ko
 export PYTHONDONTWRITEBYTECODE=1
 dmesg -n 5
 extra=${IPVL_PYTEST_ARGS:-}
-/usr/bin/python3 -m pytest -p no:cacheprovider -q -rfE --durations=8 tests/kernel $extra 2>&1 |
+/usr/bin/python3 -m pytest -p no:cacheprovider -q -rfE --durations=20 tests/kernel $extra 2>&1 |
 	tee ".vm/pytest-$abi.txt"
 exit "${PIPESTATUS[0]}"

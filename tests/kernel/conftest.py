@@ -5,6 +5,7 @@ followed by a dmesg check: any kernel splat fails the run.
 """
 import json
 import os
+import random
 import re
 import shlex
 import subprocess
@@ -23,13 +24,6 @@ SPLAT = re.compile(r"WARNING:|BUG:|Oops|KASAN|UBSAN|lockdep|possible recursive l
                    r"refcount_t|RCU stall|rcu_sched self-detected|"
                    r"suspicious RCU usage|unregister_netdevice: waiting|"
                    r"general protection fault|Kernel panic|kmemleak")
-
-
-# The robustness tests (fuzzer, model, fault injection, stress) run only
-# with IPVL_ROBUST=1 until they are stable: the fuzzer flagged a request
-# it expected to be refused on 6.12 (issue #7 tracks it).
-collect_ignore_glob = [] if os.environ.get("IPVL_ROBUST") == "1" else \
-    ["test_robust_*.py"]
 
 
 # ---- robustness tier (additions; no effect on the tests above) ----------
@@ -63,6 +57,16 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("robustness")
         for line in ROBUST_REPORT:
             terminalreporter.write_line("robust: " + line)
+
+
+def run_seed(var, default):
+    """The seed of a randomized test: $var, else default (fixed, so that
+    make check is reproducible); $var=random draws a new one (printed by
+    the test for a rerun)."""
+    v = os.environ.get(var) or str(default)
+    if v == "random":
+        return random.SystemRandom().randrange(1 << 31)
+    return int(v)
 
 
 @pytest.fixture

@@ -3,15 +3,16 @@ the YAML spec, and the policy-driven fuzzer (tests/fuzz/genl_fuzz.py) finds
 no violation, no splat, and leaves a module that unloads.
 
 IPVL_FUZZ_SECONDS (default 300 on the debug kernel, 30 elsewhere; 0 skips)
-and IPVL_FUZZ_SEED (default: from the clock, printed) control the run."""
+and IPVL_FUZZ_SEED (default 1; "random" draws one, printed) control the
+run."""
 import os
-import random
 import subprocess
 import sys
 
 import pytest
 
-from conftest import DEBUG_KERNEL, REPO, SPEC, load_module, module_loaded
+from conftest import (DEBUG_KERNEL, REPO, SPEC, load_module, module_loaded,
+                      run_seed)
 import ipvlnl as nl
 
 FUZZ = REPO / "tests" / "fuzz" / "genl_fuzz.py"
@@ -112,8 +113,7 @@ def test_genl_fuzz(ipvl, report):
     seconds = fuzz_seconds()
     if seconds <= 0:
         pytest.skip("IPVL_FUZZ_SECONDS=0")
-    seed = int(os.environ.get("IPVL_FUZZ_SEED") or
-               random.SystemRandom().randrange(1 << 31))
+    seed = run_seed("IPVL_FUZZ_SEED", 1)
     procs = int(os.environ.get("IPVL_FUZZ_PROCS", "3"))
     p = subprocess.run([sys.executable, str(FUZZ), "--seed", str(seed),
                         "--duration", str(seconds), "--procs", str(procs),

@@ -126,6 +126,17 @@ class Model(RuleBasedStateMachine):
             self._master_add(m)
         for ns in NETNS:
             self._netns_add(ns)
+        # every sequence starts from a port with two links (one of them in
+        # a namespace) and a binding, through the rules themselves, so
+        # that short sequences change real objects too
+        self.port_add(MASTERS[0], 1, 0, None)
+        self.link_add(LINKS[0], MASTERS[0], None, None, False)
+        self.link_add(LINKS[1], MASTERS[0], NETNS[0], None, False)
+        lid = min(self.links)
+        got, _ = self.req("IPVL_CMD_ADDR_NEW", nl.nla_u32(
+            C["IPVL_A_ADDR_LINK_ID"], lid) + nl.addr_attrs(GOOD[0]))
+        self.expect("bind %d %s" % (lid, GOOD[0]), got, 0)
+        self.links[lid]["addrs"].add(GOOD[0])
 
     def _master_add(self, m):
         sh(f"ip link add {m} type dummy && ip link set {m} up")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEBUG_KERNEL, load_module, module_loaded, sh
+from conftest import DEBUG_KERNEL, load_module, module_loaded, run_seed, sh
 import ipvlnl as nl
 
 C = nl.C
@@ -405,8 +405,7 @@ def ipvl_netdevs():
 def test_lifecycle_stress(ipvl, report):
     if SECONDS <= 0:
         pytest.skip("IPVL_STRESS_SECONDS=0")
-    seed = int(os.environ.get("IPVL_STRESS_SEED") or
-               random.SystemRandom().randrange(1 << 31))
+    seed = run_seed("IPVL_STRESS_SEED", 1)
     s = Stress(SECONDS, seed)
     t0 = time.monotonic()
     try:
