@@ -33,6 +33,7 @@ def master(netns):
     return m
 
 
+@pytest.mark.slow
 def test_10k_binds(master, tmp_path):
     ctl("link", "add", "bk1", "port", master)
     path = tmp_path / "binds"

@@ -153,6 +153,7 @@ def mcast_reach(t, src, grp, fam, count=5):
     return got
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag", FLAGS, ids=IDS)
 def test_l2_matrix_matches_ipvlan(netns, flag):
     t = l2_ours(netns, flag=flag)
@@ -198,6 +199,7 @@ def test_l2_dad_probe_reaches_owner(netns):
 @pytest.mark.parametrize("fam,grp", [("4", "224.0.0.251"), ("6", "ff02::fb"),
                                      ("4", "255.255.255.255")],
                          ids=["mc4", "mc6", "bcast"])
+@pytest.mark.slow
 def test_l2_multicast(netns, flag, fam, grp):
     t = l2_ours(netns, n=3, flag=flag, tag="B")
     from_out = mcast_reach(t, "out", grp, fam)
@@ -305,6 +307,7 @@ def test_vlan_master(netns, mode):
     assert ping(c, "10.0.0.1")
 
 
+@pytest.mark.slow
 def test_backlog_flood_64_links(netns):
     """A broadcast flood with 64 links: no stall, no splat, and every frame
     is either delivered to a link or counted as a backlog drop."""

@@ -7,6 +7,7 @@ from test_l3 import matrix, teardown_topo
 FLAGS = [None, "private", "vepa"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag", FLAGS, ids=["bridge", "private", "vepa"])
 def test_l3s_matrix_matches_ipvlan(netns, flag):
     t = topo_ipvl(netns, n=2, mode="l3s", flag=flag)

@@ -76,6 +76,7 @@ IPVL_CMD_ADDR_NEW = 10
 IPVL_A_ADDR_LINK_IFNAME, IPVL_A_ADDR_IPV4 = 2, 5
 
 
+@pytest.mark.slow
 def test_10k_bindings(netns):
     t = topo_ipvl(netns, n=2, tag="K")
     n1, n2 = list(t.links)

@@ -64,6 +64,7 @@ def topology(netns, tmp_path):
     return nss
 
 
+@pytest.mark.slow
 def test_save_delete_restore(topology, tmp_path):
     before = snapshot()
     assert len(before["ports"]) == 3 and len(before["links"]) == 20
@@ -97,6 +98,7 @@ def test_save_delete_restore(topology, tmp_path):
     assert ctl("save").stdout == conf.read_text()
 
 
+@pytest.mark.slow
 def test_restore_twice_is_a_no_op(topology, tmp_path, netns):
     conf = tmp_path / "ipvlanctl.conf"
     conf.write_text(ctl("save").stdout)
@@ -137,6 +139,7 @@ def test_restore_twice_is_a_no_op(topology, tmp_path, netns):
     assert p.stdout == p.stderr == ""
 
 
+@pytest.mark.slow
 def test_restore_check(topology, tmp_path):
     conf = tmp_path / "c.conf"
     text = ctl("save").stdout

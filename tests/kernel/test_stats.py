@@ -127,6 +127,7 @@ def test_drop_reasons_counted_once(netns):
     assert reason(t, "drop-malformed") == before + 1
 
 
+@pytest.mark.slow
 def test_counters_monotonic_under_load(netns):
     t = topo_ipvl(netns, n=1, tag="W")
     (n1, (c1, a1, _)), = t.links.items()
