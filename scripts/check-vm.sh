@@ -3,15 +3,15 @@
 # with DEBUG_KERNEL=1, on the debug kernel that make check started to build
 # in the background (scripts/debug-kernel.sh, its exit status written to
 # .vm/debug-kernel-build.rc by the builder whose pid is in
-# .vm/debug-kernel-build.pid).
+# .vm/debug-kernel-build.pid; without that pid file it is built here).
 #
 #   scripts/check-vm.sh SERIES...       e.g. scripts/check-vm.sh 6.1 6.12
 #
 # The debug kernel's suite runs in the background as soon as its kernel is
-# built and the first stock kernel is done, next to the remaining stock
-# kernels: the guests are mostly single-threaded, so two of them share the
-# two cores better than one after the other. The stock kernels' console
-# streams here; the debug kernel's goes to .vm/console-RELEASE.log.
+# built, beside the stock kernels' suites: the guests are mostly
+# single-threaded, so two of them share the two cores better than one
+# after the other. The stock kernels' console streams here; the debug
+# kernel's goes to .vm/console-RELEASE.log.
 # Prints one pytest summary line per kernel and the robustness lines;
 # exits non-zero when any kernel failed.
 #
@@ -29,43 +29,55 @@ VM=("$PYTHON" tests/vm/vm.py)
 fail=0
 abis=()
 debug_pid=
-debug_rel=
 
-# Wait for the background build; start the debug kernel's suite.
-start_debug() {
-	local t pid rc dk
+# Wait for the background build, then run the debug kernel's suite.
+debug_job() {
+	local t pid rc dk rel msg
 	t=$(date +%s)
-	pid=$(cat .vm/debug-kernel-build.pid 2>/dev/null || echo 0)
-	while [ ! -s .vm/debug-kernel-build.rc ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 2
-	done
-	rc=$(cat .vm/debug-kernel-build.rc 2>/dev/null || echo "no status")
-	echo "=== debug kernel: $(grep -h 'built\|error' .vm/debug-kernel-build.log |
-		tail -n 1) (waited $(($(date +%s) - t)) s)"
+	if [ -f .vm/debug-kernel-build.pid ]; then
+		pid=$(cat .vm/debug-kernel-build.pid)
+		while [ ! -s .vm/debug-kernel-build.rc ] &&
+			kill -0 "$pid" 2>/dev/null; do
+			sleep 2
+		done
+		rc=$(cat .vm/debug-kernel-build.rc 2>/dev/null || echo "no status")
+	else
+		# not started by make check: build it here (or find it cached)
+		scripts/debug-kernel.sh build >.vm/debug-kernel-build.log 2>&1
+		rc=$?
+	fi
+	msg=$(grep -h 'built\|error' .vm/debug-kernel-build.log | tail -n 1)
+	echo "=== debug kernel: ${msg:-cached in $(scripts/debug-kernel.sh dir)}" \
+		"(waited $(($(date +%s) - t)) s)"
 	if [ "$rc" != 0 ]; then
 		tail -n 30 .vm/debug-kernel-build.log
 		echo "=== the debug kernel did not build (exit status $rc)"
-		fail=1
-		return
+		return 1
 	fi
-	debug_rel=$(scripts/debug-kernel.sh release)
+	rel=$(scripts/debug-kernel.sh release)
 	dk=$(scripts/debug-kernel.sh dir)
-	if ! make -s ".build/$debug_rel/ipvl.ko" ||
-		! scripts/debug-kernel.sh stage ".build/$debug_rel/ipvl.ko" >/dev/null; then
-		fail=1
-		return
-	fi
-	rm -f ".vm/pytest-$debug_rel.txt"
-	echo "=== in-VM tests on $debug_rel (debug kernel, in the background;" \
-		"console .vm/console-$debug_rel.log)"
-	IPVL_SKIP_SLOW=1 "${VM[@]}" --quiet --kernel "$debug_rel" --kernel-dir "$dk" \
+	make -s ".build/$rel/ipvl.ko" &&
+		scripts/debug-kernel.sh stage ".build/$rel/ipvl.ko" >/dev/null ||
+		return 1
+	rm -f ".vm/pytest-$rel.txt"
+	echo "=== in-VM tests on $rel (debug kernel; console .vm/console-$rel.log)"
+	t=$(date +%s)
+	IPVL_SKIP_SLOW=1 "${VM[@]}" --quiet --kernel "$rel" --kernel-dir "$dk" \
 		--no-pvh --timeout "$DEBUG_TIMEOUT" --append "$DEBUG_APPEND" \
-		-- tests/run-debug-in-vm.sh "$debug_rel" \
-		>".vm/vm-$debug_rel.log" 2>&1 &
-	debug_pid=$!
+		-- tests/run-debug-in-vm.sh "$rel"
+	rc=$?
+	echo "=== $rel summary: $(tail -n 1 ".vm/pytest-$rel.txt" 2>/dev/null)" \
+		"($(($(date +%s) - t)) s)"
+	return $rc
 }
 
-n=0
+# The debug kernel's build and suite go on in the background, beside the
+# stock kernels' suites; its output is shown when they are done.
+if [ "$DEBUG_KERNEL" = 1 ]; then
+	debug_job >.vm/debug-job.log 2>&1 &
+	debug_pid=$!
+fi
+
 for k in "$@"; do
 	abi=$(scripts/kernels.sh resolve "$k")
 	abis+=("$abi")
@@ -73,21 +85,14 @@ for k in "$@"; do
 	rm -f ".vm/pytest-$abi.txt"
 	"${VM[@]}" --kernel "$abi" -- tests/run-in-vm.sh "$abi" || fail=1
 	echo "=== $abi summary: $(tail -n 1 ".vm/pytest-$abi.txt" 2>/dev/null)"
-	n=$((n + 1))
-	if [ "$DEBUG_KERNEL" = 1 ] && [ $n -eq 1 ]; then
-		start_debug
-	fi
 done
-if [ "$DEBUG_KERNEL" = 1 ] && [ $n -eq 0 ]; then
-	start_debug
-fi
 if [ -n "$debug_pid" ]; then
-	abis+=("$debug_rel")
 	t=$(date +%s)
 	wait "$debug_pid" || fail=1
-	cat ".vm/vm-$debug_rel.log"
-	echo "=== $debug_rel summary: $(tail -n 1 ".vm/pytest-$debug_rel.txt" 2>/dev/null)" \
-		"(waited $(($(date +%s) - t)) s after the stock kernels)"
+	cat .vm/debug-job.log
+	echo "=== (the debug kernel ended $(($(date +%s) - t)) s after the stock kernels)"
+	debug_rel=$(scripts/debug-kernel.sh release 2>/dev/null) &&
+		abis+=("$debug_rel")
 fi
 
 echo "=== summary"

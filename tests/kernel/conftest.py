@@ -43,12 +43,20 @@ def pytest_configure(config):
         "markers", "slow: skipped when IPVL_SKIP_SLOW=1 (the debug kernel)")
 
 
+# Also skipped with IPVL_SKIP_SLOW=1: modules that mostly test the CLI's
+# and the library's logic (batch windows, idempotence, save/restore, the
+# monitor's output) through kernel paths that the fuzzer and the fail-nth
+# sweep already drive on the debug kernel.
+SLOW_MODULES = {"test_batch.py", "test_idempotent.py", "test_monitor.py",
+                "test_save_restore.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("IPVL_SKIP_SLOW") != "1":
         return
     skip = pytest.mark.skip(reason="slow: IPVL_SKIP_SLOW=1")
     for item in items:
-        if "slow" in item.keywords:
+        if "slow" in item.keywords or item.path.name in SLOW_MODULES:
             item.add_marker(skip)
 
 
