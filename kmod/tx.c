@@ -389,9 +389,15 @@ netdev_tx_t ipvl_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb))
 		goto out;
+
+	/*
+	 * The core calls us with BH disabled only (a packet socket sends
+	 * without rcu_read_lock()); the address table's readers need it.
+	 */
+	rcu_read_lock();
 	if (!ipvl_tx_check(link, skb, &tx)) {
 		kfree_skb(skb);
-		goto out;
+		goto out_unlock;
 	}
 
 	switch (READ_ONCE(link->port->mode)) {
@@ -406,6 +412,8 @@ netdev_tx_t ipvl_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		break;
 	}
+out_unlock:
+	rcu_read_unlock();
 out:
 	if (likely(ret == NET_XMIT_SUCCESS || ret == NET_XMIT_CN))
 		ipvl_link_count_tx(link, len);
