@@ -27,7 +27,7 @@ export IPVL_CACHE ?= /var/cache/ipvlanctl
 # parameter is ignored by a kernel without 5-level support).
 DEBUG_KERNEL ?= 1
 DEBUG_APPEND := reboot=t panic_on_warn=1 la57=off
-DEBUG_TIMEOUT ?= 2700
+DEBUG_TIMEOUT ?= 3600
 CHECK_T0 := $(shell date +%s)
 
 all: userland

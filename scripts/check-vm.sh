@@ -16,14 +16,17 @@
 # exits non-zero when any kernel failed.
 #
 # Environment: DEBUG_KERNEL (1), DEBUG_APPEND (the debug kernel's extra
-# cmdline), DEBUG_TIMEOUT (seconds for its VM), PYTHON.
+# cmdline), DEBUG_TIMEOUT and STOCK_TIMEOUT (seconds for a VM), PYTHON.
 set -u
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-/usr/bin/python3}
 DEBUG_KERNEL=${DEBUG_KERNEL:-1}
 DEBUG_APPEND=${DEBUG_APPEND:-reboot=t panic_on_warn=1 la57=off}
-DEBUG_TIMEOUT=${DEBUG_TIMEOUT:-2700}
+DEBUG_TIMEOUT=${DEBUG_TIMEOUT:-3600}
+# a stock kernel's suite takes 10 to 25 minutes, depending on what runs
+# beside it (the debug kernel's build or suite)
+STOCK_TIMEOUT=${STOCK_TIMEOUT:-3600}
 VM=("$PYTHON" tests/vm/vm.py)
 
 fail=0
@@ -83,7 +86,8 @@ for k in "$@"; do
 	abis+=("$abi")
 	echo "=== in-VM tests on $abi"
 	rm -f ".vm/pytest-$abi.txt"
-	"${VM[@]}" --kernel "$abi" -- tests/run-in-vm.sh "$abi" || fail=1
+	"${VM[@]}" --kernel "$abi" --timeout "$STOCK_TIMEOUT" \
+		-- tests/run-in-vm.sh "$abi" || fail=1
 	echo "=== $abi summary: $(tail -n 1 ".vm/pytest-$abi.txt" 2>/dev/null)"
 done
 if [ -n "$debug_pid" ]; then
