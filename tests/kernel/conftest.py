@@ -46,23 +46,74 @@ ROBUST_REPORT = []
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "slow: skipped when IPVL_SKIP_SLOW=1 (the debug kernel)")
+        "markers", "slow: the big matrices and scale tests; IPVL_SLOW says "
+        "where they run")
 
 
-# Also skipped with IPVL_SKIP_SLOW=1: modules that mostly test the CLI's
-# and the library's logic (batch windows, idempotence, save/restore, the
+# Skipped with IPVL_SLOW=none too: modules that mostly test the CLI's and
+# the library's logic (batch windows, idempotence, save/restore, the
 # monitor's output) through kernel paths that the fuzzer and the fail-nth
 # sweep already drive on the debug kernel.
 SLOW_MODULES = {"test_batch.py", "test_idempotent.py", "test_monitor.py",
                 "test_save_restore.py"}
 
 
+def slow_share():
+    """IPVL_SLOW: "all" (the default) runs the slow tests; "none" (the
+    debug kernel) skips them and SLOW_MODULES; "K/N" runs every N-th slow
+    test starting with the K-th (0-based), so that make check's N stock
+    kernels share them out and each runs on one kernel
+    (IPVL_SKIP_SLOW=1, the old spelling, means "none")."""
+    v = os.environ.get("IPVL_SLOW") or (
+        "none" if os.environ.get("IPVL_SKIP_SLOW") == "1" else "all")
+    if v in ("all", "none"):
+        return v
+    m = re.fullmatch(r"(\d+)/(\d+)", v)
+    if not m or not int(m[1]) < int(m[2]):
+        raise pytest.UsageError(f"IPVL_SLOW={v}: all, none or K/N (K < N)")
+    return int(m[1]), int(m[2])
+
+
+# IPVL_PART splits a kernel's suite in two for two VMs side by side (the
+# debug kernel's): "robust" is the robustness tier (test_robust_*) with
+# the lifecycle, tenant and counter tests, so that both halves take about
+# as long on the debug kernel; "functional" is the rest. Both end with the
+# unload and kmemleak checks. Unset: the whole suite.
+PART_ALWAYS = {"test_zz_unload.py", "test_zzz_kmemleak.py"}
+PART_ROBUST = {"test_lifecycle.py", "test_stats.py", "test_tenant.py"}
+
+
+def in_part(item, part):
+    name = item.path.name
+    if part is None or name in PART_ALWAYS:
+        return True
+    robust = name.startswith("test_robust_") or name in PART_ROBUST
+    return robust == (part == "robust")
+
+
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("IPVL_SKIP_SLOW") != "1":
+    part = os.environ.get("IPVL_PART") or None
+    if part not in (None, "robust", "functional"):
+        raise pytest.UsageError(f"IPVL_PART={part}: robust or functional")
+    if part:
+        out = [item for item in items if not in_part(item, part)]
+        items[:] = [item for item in items if in_part(item, part)]
+        config.hook.pytest_deselected(items=out)
+    share = slow_share()
+    if share == "all":
         return
-    skip = pytest.mark.skip(reason="slow: IPVL_SKIP_SLOW=1")
-    for item in items:
-        if "slow" in item.keywords or item.path.name in SLOW_MODULES:
+    if share == "none":
+        skip = pytest.mark.skip(reason="slow: IPVL_SLOW=none")
+        for item in items:
+            if "slow" in item.keywords or item.path.name in SLOW_MODULES:
+                item.add_marker(skip)
+        return
+    k, n = share
+    skip = pytest.mark.skip(
+        reason=f"slow: IPVL_SLOW={k}/{n}, another kernel runs it")
+    slow = [item for item in items if "slow" in item.keywords]
+    for i, item in enumerate(slow):
+        if i % n != k:
             item.add_marker(skip)
 
 
@@ -116,8 +167,70 @@ def ctl_json(*args, ns=None):
     return json.loads(p.stdout) if p.stdout.strip() else {}
 
 
+# Under TCG, starting a process costs 0.1-0.4 s (more on the debug
+# kernel): the helpers below give a topology's many ip(8) and ipvlanctl
+# commands to one process each ("-batch -"), and the splat check reads
+# /dev/kmsg itself instead of running dmesg(1) twice per test.
+
+def ipb(lines, ns=None, force=False, check=True):
+    """ip [-n ns] [-force] -batch -: one ip(8) for many commands (lines
+    without the leading "ip"; "-6" is not allowed, ::/0 is)."""
+    argv = ["ip"] + (["-n", ns] if ns else []) + \
+        (["-force"] if force else []) + ["-batch", "-"]
+    p = subprocess.run(argv, input="\n".join(lines) + "\n",
+                       capture_output=True, text=True, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} -> {p.returncode}\n"
+                             + "\n".join(lines) + f"\n{p.stdout}{p.stderr}")
+    return p
+
+
+def ctl_batch(lines, ns=None, check=True):
+    """ipvlanctl -b -: many commands, one process."""
+    argv = [CLI, "-b", "-"]
+    if ns:
+        argv = ["ip", "netns", "exec", ns] + argv
+    p = subprocess.run(argv, input="\n".join(lines) + "\n",
+                       capture_output=True, text=True, timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError(f"ipvlanctl -b - -> {p.returncode}\n"
+                             + "\n".join(lines) + f"\n{p.stdout}{p.stderr}")
+    return p
+
+
 def dmesg():
     return sh("dmesg", check=False).stdout
+
+
+class Kmsg:
+    """The kernel log records written since this was created."""
+
+    def __init__(self):
+        self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+        os.lseek(self.fd, 0, os.SEEK_END)
+
+    def lines(self):
+        """"[seconds] message" for every new record."""
+        out = []
+        while True:
+            try:
+                rec = os.read(self.fd, 16384)
+            except BlockingIOError:
+                break
+            except BrokenPipeError:     # overwritten before it was read
+                out.append("[kmsg] (records lost)")
+                continue
+            if not rec:
+                break
+            head, _, text = rec.decode(errors="replace").partition(";")
+            fields = head.split(",")
+            usec = int(fields[2]) if len(fields) > 2 else 0
+            # continuation lines (" KEY=value") follow the message
+            out.append("[%12.6f] %s" % (usec / 1e6, text.split("\n")[0]))
+        return out
+
+    def close(self):
+        os.close(self.fd)
 
 
 def module_loaded(name="ipvl"):
@@ -150,9 +263,10 @@ def kernel_session():
 @pytest.fixture(autouse=True)
 def no_splat(request):
     """Fail the test that caused a kernel splat, with the splat shown."""
-    before = len(dmesg().splitlines())
+    log = Kmsg()
     yield
-    lines = dmesg().splitlines()[before:]
+    lines = log.lines()
+    log.close()
     found = [l for l in lines if SPLAT.search(l)]
     assert not found, "kernel splat:\n" + "\n".join(lines[-80:])
 
@@ -175,9 +289,13 @@ class Netns:
         self.host_devs = []
 
     def add(self, prefix="n"):
+        name = self.reserve(prefix)
+        sh(f"ip netns add {name} && ip -n {name} link set lo up")
+        return name
+
+    def reserve(self, prefix="n"):
+        """A name for a namespace the caller creates (and cleanup deletes)."""
         name = f"{prefix}{next(_ns_counter)}"
-        sh(f"ip netns add {name}")
-        sh(f"ip -n {name} link set lo up")
         self.names.append(name)
         return name
 
@@ -186,10 +304,12 @@ class Netns:
         return name
 
     def cleanup(self):
-        for d in self.host_devs:
-            sh(f"ip link del {d}", check=False)
-        for n in self.names:
-            sh(f"ip netns del {n}", check=False)
+        if self.host_devs or self.names:
+            ipb([f"link del {d}" for d in self.host_devs] +
+                [f"netns del {n}" for n in self.names],
+                force=True, check=False)
+        self.host_devs.clear()
+        self.names.clear()
 
 
 @pytest.fixture
@@ -221,70 +341,109 @@ class Topo:
                          subnets via the host
     host (this ns)   master: 10.0.0.2/24 fd00::2/64
     links            bound in 10.1.0.0/24 and fd01::/64, one netns each
+
+    The namespaces of the first nlinks links are created with the rest, in
+    the same ip -batch; add_ns() hands them out.
     """
 
-    def __init__(self, netns, master, tag):
+    def __init__(self, netns, master, tag, nlinks=0):
         self.netns = netns
         self.tag = tag
         self.master = netns.host_dev(master)
-        self.out = netns.add("out")
+        self.out = netns.reserve("out")
+        self.spare = [netns.reserve("c") for _ in range(nlinks)]
         peer = f"o{tag}"
-        sh(f"ip link add name {self.master} type veth peer name {peer}")
-        sh(f"ip link set {peer} netns {self.out}")
-        sh(f"ip addr add 10.0.0.2/24 dev {self.master}")
-        sh(f"ip addr add fd00::2/64 dev {self.master} nodad")
-        sh(f"ip link set {self.master} up")
-        o = f"ip -n {self.out}"
-        sh(f"{o} addr add 10.0.0.1/24 dev {peer}")
-        sh(f"{o} addr add fd00::1/64 dev {peer} nodad")
-        sh(f"{o} link set {peer} up")
-        sh(f"{o} route add 10.1.0.0/24 via 10.0.0.2")
-        sh(f"{o} -6 route add fd01::/64 via fd00::2")
+        m = self.master
+        ipb([f"netns add {n}" for n in [self.out] + self.spare] + [
+            f"link add name {m} type veth peer name {peer}",
+            f"link set {peer} netns {self.out}",
+            f"addr add 10.0.0.2/24 dev {m}",
+            f"addr add fd00::2/64 dev {m} nodad",
+            f"link set {m} up"])
+        ipb(["link set lo up",
+             f"addr add 10.0.0.1/24 dev {peer}",
+             f"addr add fd00::1/64 dev {peer} nodad",
+             f"link set {peer} up",
+             "route add 10.1.0.0/24 via 10.0.0.2",
+             "route add fd01::/64 via fd00::2"], ns=self.out)
         self.links = {}     # name -> (netns, v4, v6)
 
+    def addrs(self, i):
+        """The addresses of link i (1, 2, ...)."""
+        return f"10.1.0.{10 + i}", f"fd01::{10 + i:x}"
+
     def add_ns(self):
+        """A namespace for a link; its lo is set up by config_inside()."""
+        if self.spare:
+            return self.spare.pop(0)
         return self.netns.add("c")
+
+    def inside(self, dev, v4, v6):
+        """ip -batch lines of what a tenant does inside its namespace."""
+        cmds = ["link set lo up", f"link set {dev} up"]
+        if v4:
+            cmds += [f"addr add {v4}/32 dev {dev}",
+                     f"route add default dev {dev}"]
+        if v6:
+            cmds += [f"addr add {v6}/128 dev {dev} nodad",
+                     f"route add ::/0 dev {dev}"]
+        return cmds
 
     def config_inside(self, ns, dev, v4, v6):
         """What a tenant does inside its namespace."""
-        sh(f"ip -n {ns} link set {dev} up")
-        if v4:
-            sh(f"ip -n {ns} addr add {v4}/32 dev {dev}")
-            sh(f"ip -n {ns} route add default dev {dev}")
-        if v6:
-            sh(f"ip -n {ns} addr add {v6}/128 dev {dev} nodad")
-            sh(f"ip -n {ns} -6 route add default dev {dev}")
+        ipb(self.inside(dev, v4, v6), ns=ns)
 
 
-def topo_ipvl(netns, n=2, mode="l3", flag=None, tag="0", bind=True):
-    """Our port on a fresh master with n links in n namespaces."""
-    t = Topo(netns, f"mst{tag}", tag)
-    args = ["port", "add", t.master, "mode", mode]
-    if flag:
-        args.append(flag)
-    ctl(*args)
+def topo_ipvl(netns, n=2, mode="l3", flag=None, tag="0", bind=True,
+              topo=None, prefix="iv", master=None):
+    """Our port on a fresh master with n links in n namespaces (the
+    port, links and bindings made by one ipvlanctl -b)."""
+    t = (topo or Topo)(netns, master or f"mst{tag}", tag, nlinks=n)
+    cmds = [" ".join(["port add", t.master, "mode", mode] +
+                     ([flag] if flag else []))]
+    plan = []
     for i in range(1, n + 1):
         ns = t.add_ns()
-        name = f"iv{tag}x{i}"
-        v4, v6 = f"10.1.0.{10 + i}", f"fd01::{10 + i:x}"
-        ctl("link", "add", name, "port", t.master, "netns", ns)
+        name = f"{prefix}{tag}x{i}"
+        v4, v6 = t.addrs(i)
+        cmds.append(f"link add {name} port {t.master} netns {ns}")
         if bind:
-            ctl("addr", "bind", name, v4, v6)
+            cmds.append(f"addr bind {name} {v4} {v6}")
+        plan.append((ns, name, v4, v6))
+    ctl_batch(cmds)
+    for ns, name, v4, v6 in plan:
         t.config_inside(ns, name, v4, v6)
         t.links[name] = (ns, v4, v6)
     return t
 
 
-def topo_ipvlan(netns, n=2, mode="l3", flag=None, tag="1"):
+def topo_ipvlan(netns, n=2, mode="l3", flag=None, tag="1", topo=None,
+                master=None):
     """The same topology with the in-tree ipvlan driver (addresses learned)."""
-    t = Topo(netns, f"r{tag}", tag)
+    t = (topo or Topo)(netns, master or f"r{tag}", tag, nlinks=n)
+    cmds, plan = [], []
     for i in range(1, n + 1):
         ns = t.add_ns()
         name = f"rv{tag}x{i}"
-        v4, v6 = f"10.1.0.{10 + i}", f"fd01::{10 + i:x}"
-        sh(f"ip link add link {t.master} name {name} type ipvlan mode {mode}"
-           + (f" {flag}" if flag else ""))
-        sh(f"ip link set {name} netns {ns}")
+        v4, v6 = t.addrs(i)
+        cmds += [f"link add link {t.master} name {name} type ipvlan "
+                 f"mode {mode}" + (f" {flag}" if flag else ""),
+                 f"link set dev {name} netns {ns}"]
+        plan.append((ns, name, v4, v6))
+    ipb(cmds)
+    for ns, name, v4, v6 in plan:
         t.config_inside(ns, name, v4, v6)
         t.links[name] = (ns, v4, v6)
     return t
+
+
+def teardown_topo(t, ours):
+    """Delete a topology now (not at the end of the test)."""
+    if ours:
+        ctl("port", "del", t.master, "force")
+    ipb([f"link del {t.master}"] +
+        [f"netns del {n}" for n in [t.out] + [ns for ns, _, _ in
+                                                t.links.values()] + t.spare],
+        force=True, check=False)
+    t.netns.names.clear()
+    t.netns.host_devs.clear()

@@ -4,7 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import (ctl, ctl_json, ping, sh, topo_ipvl, topo_ipvlan)
+from conftest import (ctl, ctl_json, ping, sh, teardown_topo, topo_ipvl,
+                      topo_ipvlan)
 
 
 def nodes(t):
@@ -27,16 +28,6 @@ def matrix(t):
                 jobs[(s, d, 4)] = ex.submit(ping, sns, v4)
                 jobs[(s, d, 6)] = ex.submit(ping, sns, v6)
     return {k: f.result() for k, f in jobs.items()}
-
-
-def teardown_topo(t, ours):
-    if ours:
-        ctl("port", "del", t.master, "force")
-    sh(f"ip link del {t.master}", check=False)
-    for n in [t.out] + [ns for ns, _, _ in t.links.values()]:
-        sh(f"ip netns del {n}", check=False)
-    t.netns.names.clear()
-    t.netns.host_devs.clear()
 
 
 # (the debug kernel runs the bridge case only)

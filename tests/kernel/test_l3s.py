@@ -2,7 +2,8 @@
 import pytest
 
 from conftest import ctl, ctl_json, ping, sh, topo_ipvl, topo_ipvlan
-from test_l3 import matrix, teardown_topo
+from conftest import teardown_topo
+from test_l3 import matrix
 
 FLAGS = [None, "private", "vepa"]
 
