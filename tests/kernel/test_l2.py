@@ -1,11 +1,12 @@
 """L2 and L3S modes, flags, multicast, spoof check, VLAN masters."""
-import os
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import ctl, ctl_json, ping, sh, Topo
+from conftest import (ctl, ctl_batch, ctl_json, ipb, ping, sh, teardown_topo,
+                      topo_ipvl, topo_ipvlan, Topo)
 
 FLAGS = [None, "private", "vepa"]
 IDS = ["bridge", "private", "vepa"]
@@ -14,38 +15,23 @@ IDS = ["bridge", "private", "vepa"]
 class L2Topo(Topo):
     """Links in the master's subnet: 10.0.0.1x/24, fd00::1x/64."""
 
-    def config_inside(self, ns, dev, v4, v6):
-        sh(f"ip -n {ns} link set {dev} up")
-        sh(f"ip -n {ns} addr add {v4}/24 dev {dev}")
-        sh(f"ip -n {ns} addr add {v6}/64 dev {dev} nodad")
+    def addrs(self, i):
+        return f"10.0.0.{10 + i}", f"fd00::{10 + i:x}"
+
+    def inside(self, dev, v4, v6):
+        return ["link set lo up", f"link set {dev} up",
+                f"addr add {v4}/24 dev {dev}",
+                f"addr add {v6}/64 dev {dev} nodad"]
 
 
 def l2_ours(netns, n=2, flag=None, tag="0", mode="l2", master=None):
-    t = L2Topo(netns, master or f"mst{tag}", tag)
-    ctl("port", "add", t.master, "mode", mode, *([flag] if flag else []))
-    for i in range(1, n + 1):
-        ns = t.add_ns()
-        name = f"lv{tag}x{i}"
-        v4, v6 = f"10.0.0.{10 + i}", f"fd00::{10 + i:x}"
-        ctl("link", "add", name, "port", t.master, "netns", ns)
-        ctl("addr", "bind", name, v4, v6)
-        t.config_inside(ns, name, v4, v6)
-        t.links[name] = (ns, v4, v6)
-    return t
+    return topo_ipvl(netns, n=n, mode=mode, flag=flag, tag=tag,
+                     topo=L2Topo, prefix="lv", master=master)
 
 
 def l2_ref(netns, n=2, flag=None, tag="1", mode="l2"):
-    t = L2Topo(netns, f"r{tag}", tag)
-    for i in range(1, n + 1):
-        ns = t.add_ns()
-        name = f"rv{tag}x{i}"
-        v4, v6 = f"10.0.0.{10 + i}", f"fd00::{10 + i:x}"
-        sh(f"ip link add link {t.master} name {name} type ipvlan mode {mode}"
-           + (f" {flag}" if flag else ""))
-        sh(f"ip link set dev {name} netns {ns}")
-        t.config_inside(ns, name, v4, v6)
-        t.links[name] = (ns, v4, v6)
-    return t
+    return topo_ipvlan(netns, n=n, mode=mode, flag=flag, tag=tag,
+                       topo=L2Topo)
 
 
 def nodes(t):
@@ -68,44 +54,78 @@ def matrix(t, fams=(4, 6)):
     return {k: f.result() for k, f in jobs.items()}
 
 
-def drop(t, ours):
-    if ours:
-        ctl("port", "del", t.master, "force")
-    sh(f"ip link del {t.master}", check=False)
-    for n in [t.out] + [ns for ns, _, _ in t.links.values()]:
-        sh(f"ip netns del {n}", check=False)
-    t.netns.names.clear()
-    t.netns.host_devs.clear()
+drop = teardown_topo
 
 
-RECV = r'''
-import socket, struct, sys, select
-import os
-grp, ifname, fam, stop = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-if fam == "4":
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("", 5353))
-    if grp != "255.255.255.255":
-        idx = socket.if_nametoindex(ifname)
-        mreq = struct.pack("4s4si", socket.inet_aton(grp), b"\0" * 4, idx)
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
-else:
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    s.bind(("", 5353))
+# One process for a whole burst: it opens a receiving socket in every
+# node's namespace and the sending one in the source's (setns(2) through
+# ctypes), sends, waits for the replication work item, then counts until
+# no datagram has come for half a second. Prints {node: datagrams}.
+MCAST = r'''
+import ctypes, json, os, select, socket, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+home = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+
+def enter(fd):
+    if libc.setns(fd, 0x40000000) != 0:        # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), "setns")
+
+
+def netns(name):
+    fd = os.open("/run/netns/" + name, os.O_RDONLY)
+    enter(fd)
+    os.close(fd)
+
+
+grp, fam, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+src_ns, src_if = sys.argv[4].split(":")
+recv = {}
+for arg in sys.argv[5:]:
+    node, ns, ifname = arg.split(":")
+    netns(ns)
     idx = socket.if_nametoindex(ifname)
-    mreq = socket.inet_pton(socket.AF_INET6, grp) + struct.pack("@I", idx)
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
-print("ready", flush=True)
-n = 0
-# until the test says the sender is done, then until the queue is empty
-while not os.path.exists(stop) or select.select([s], [], [], 0.5)[0]:
-    if select.select([s], [], [], 0.2)[0]:
+    if fam == "4":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("", 5353))
+        if grp != "255.255.255.255":
+            mreq = struct.pack("4s4si", socket.inet_aton(grp), b"\0" * 4, idx)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    else:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.bind(("", 5353))
+        mreq = socket.inet_pton(socket.AF_INET6, grp) + struct.pack("@I", idx)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, mreq)
+    recv[s] = node
+netns(src_ns)
+if fam == "4":
+    out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    out.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    out.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, src_if.encode())
+    dst = (grp, 5353)
+else:
+    out = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    idx = socket.if_nametoindex(src_if)
+    out.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+    dst = (grp, 5353, 0, idx)
+enter(home)
+for i in range(count):
+    out.sendto(b"x" * 64, dst)
+    time.sleep(0.01)
+time.sleep(0.5)     # replication runs in a work item
+got = dict.fromkeys(recv.values(), 0)
+while True:
+    ready = select.select(list(recv), [], [], 0.5)[0]
+    if not ready:
+        break
+    for s in ready:
         s.recv(2048)
-        n += 1
-print(n, flush=True)
+        got[recv[s]] += 1
+print(json.dumps(got), flush=True)
 '''
 
+# A sender alone, for the tests that count on the link instead.
 SEND = r'''
 import socket, sys, time
 grp, ifname, fam, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -127,30 +147,15 @@ for i in range(count):
 
 def mcast_reach(t, src, grp, fam, count=5):
     """{node: datagrams received} for a burst from node src."""
-    import subprocess
     n = nodes(t)
     devs = {"out": f"o{t.tag}"}
     for i, name in enumerate(t.links, 1):
         devs[f"c{i}"] = name
-    procs = {}
-    stop = f"/tmp/ipvl-stop-{time.monotonic_ns()}"
-    for node, (ns, _, _) in n.items():
-        if node == src:
-            continue
-        p = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/bin/python3",
-                              "-c", RECV, grp, devs[node], fam, stop],
-                             stdout=subprocess.PIPE, text=True)
-        procs[node] = p
-    for p in procs.values():
-        assert p.stdout.readline().strip() == "ready"
-    sh(f"ip netns exec {n[src][0]} /usr/bin/python3 -c '{SEND}' "
-       f"{grp} {devs[src]} {fam} {count}")
-    time.sleep(0.5)     # replication runs in a work item
-    open(stop, "w").close()
-    got = {node: int(p.communicate(timeout=60)[0].strip() or 0)
-           for node, p in procs.items()}
-    os.unlink(stop)
-    return got
+    args = [f"{node}:{ns}:{devs[node]}" for node, (ns, _, _) in n.items()
+            if node != src]
+    p = sh(f"/usr/bin/python3 -c '{MCAST}' {grp} {fam} {count} "
+           f"{n[src][0]}:{devs[src]} " + " ".join(args), timeout=120)
+    return json.loads(p.stdout)
 
 
 @pytest.mark.slow
@@ -312,11 +317,11 @@ def test_backlog_flood_64_links(netns):
     """A broadcast flood with 64 links: no stall, no splat, and every frame
     is either delivered to a link or counted as a backlog drop."""
     t = l2_ours(netns, n=0, tag="G")
-    for i in range(64):
-        ctl("link", "add", f"fl{i}", "port", t.master)
-        # no IPv6 chatter (MLD, RS) between the links: exact counts below
-        sh(f"sysctl -qw net.ipv6.conf.fl{i}.disable_ipv6=1")
-        sh(f"ip link set fl{i} up")
+    ctl_batch([f"link add fl{i} port {t.master}" for i in range(64)])
+    # no IPv6 chatter (MLD, RS) between the links: exact counts below
+    sh("sysctl -qw " + " ".join(f"net.ipv6.conf.fl{i}.disable_ipv6=1"
+                                for i in range(64)))
+    ipb([f"link set fl{i} up" for i in range(64)])
     flood = ("import socket,time;"
              "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW);"
              "s.bind(('oG',0));"
@@ -347,5 +352,4 @@ def test_backlog_flood_64_links(netns):
         got = l1[n] - l0[n] + d1 - d0
         assert sent <= got <= sent + 10, (n, sent, got, d1 - d0)
     print("flood", sent, "frames, backlog drops", d1 - d0)
-    for i in range(64):
-        ctl("link", "del", f"fl{i}")
+    ctl_batch([f"link del fl{i}" for i in range(64)])
