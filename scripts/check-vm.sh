@@ -8,15 +8,22 @@
 #   scripts/check-vm.sh SERIES...       e.g. scripts/check-vm.sh 6.1 6.12
 #
 # The debug kernel's suite runs in the background as soon as its kernel is
-# built, beside the stock kernels' suites: the guests are mostly
-# single-threaded, so two of them share the two cores better than one
-# after the other. The stock kernels' console streams here; the debug
-# kernel's goes to .vm/console-RELEASE.log.
-# Prints one pytest summary line per kernel and the robustness lines;
-# exits non-zero when any kernel failed.
+# built, beside the stock kernels' suites, in two VMs (IPVL_PART=functional
+# and robust, each about half of it): a guest is mostly single-threaded,
+# and the debug kernel's suite is the longest, so it takes a core of its
+# own for each half while the stock kernels run one after the other. The
+# stock kernels' console streams here; the debug kernel's goes to
+# .vm/console-RELEASE*.log.
+# Prints one pytest summary line per kernel (per part for the debug
+# kernel) and the robustness lines; exits non-zero when any kernel failed.
+#
+# The tests marked slow (the big matrices and scale tests) are shared out
+# among the stock kernels (IPVL_SLOW=K/N: each runs on one of them) unless
+# SLOW=all; the debug kernel skips them (IPVL_SLOW=none).
 #
 # Environment: DEBUG_KERNEL (1), DEBUG_APPEND (the debug kernel's extra
-# cmdline), DEBUG_TIMEOUT and STOCK_TIMEOUT (seconds for a VM), PYTHON.
+# cmdline), DEBUG_TIMEOUT and STOCK_TIMEOUT (seconds for a VM), SLOW
+# (share, or all), PYTHON.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -27,6 +34,8 @@ DEBUG_TIMEOUT=${DEBUG_TIMEOUT:-3600}
 # a stock kernel's suite takes 10 to 25 minutes, depending on what runs
 # beside it (the debug kernel's build or suite)
 STOCK_TIMEOUT=${STOCK_TIMEOUT:-3600}
+SLOW=${SLOW:-share}
+DEBUG_PARTS="functional robust"
 VM=("$PYTHON" tests/vm/vm.py)
 
 fail=0
@@ -62,14 +71,30 @@ debug_job() {
 	make -s ".build/$rel/ipvl.ko" &&
 		scripts/debug-kernel.sh stage ".build/$rel/ipvl.ko" >/dev/null ||
 		return 1
-	rm -f ".vm/pytest-$rel.txt"
-	echo "=== in-VM tests on $rel (debug kernel; console .vm/console-$rel.log)"
+	# two VMs side by side, each with half of the suite (IPVL_PART)
+	local part pids=() status=0
+	for part in $DEBUG_PARTS; do
+		rm -f ".vm/pytest-$rel-$part.txt"
+		echo "=== in-VM tests on $rel, $part part (debug kernel;" \
+			"console .vm/console-$rel*.log)"
+		debug_part "$rel" "$dk" "$part" &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || status=1
+	done
+	return $status
+}
+
+debug_part() {
+	local rel=$1 dk=$2 part=$3 t rc
 	t=$(date +%s)
-	IPVL_SKIP_SLOW=1 "${VM[@]}" --quiet --kernel "$rel" --kernel-dir "$dk" \
-		--no-pvh --timeout "$DEBUG_TIMEOUT" --append "$DEBUG_APPEND" \
-		-- tests/run-debug-in-vm.sh "$rel"
+	IPVL_PART=$part IPVL_SLOW=none "${VM[@]}" --quiet --kernel "$rel" \
+		--kernel-dir "$dk" --no-pvh --timeout "$DEBUG_TIMEOUT" \
+		--append "$DEBUG_APPEND" -- tests/run-debug-in-vm.sh "$rel"
 	rc=$?
-	echo "=== $rel summary: $(tail -n 1 ".vm/pytest-$rel.txt" 2>/dev/null)" \
+	echo "=== $rel $part summary:" \
+		"$(tail -n 1 ".vm/pytest-$rel-$part.txt" 2>/dev/null)" \
 		"($(($(date +%s) - t)) s)"
 	return $rc
 }
@@ -81,12 +106,16 @@ if [ "$DEBUG_KERNEL" = 1 ]; then
 	debug_pid=$!
 fi
 
+i=0
 for k in "$@"; do
 	abi=$(scripts/kernels.sh resolve "$k")
 	abis+=("$abi")
-	echo "=== in-VM tests on $abi"
+	slow=all
+	[ "$SLOW" = all ] || slow="$i/$#"
+	i=$((i + 1))
+	echo "=== in-VM tests on $abi (slow tests: $slow)"
 	rm -f ".vm/pytest-$abi.txt"
-	"${VM[@]}" --kernel "$abi" --timeout "$STOCK_TIMEOUT" \
+	IPVL_SLOW=$slow "${VM[@]}" --kernel "$abi" --timeout "$STOCK_TIMEOUT" \
 		-- tests/run-in-vm.sh "$abi" || fail=1
 	echo "=== $abi summary: $(tail -n 1 ".vm/pytest-$abi.txt" 2>/dev/null)"
 done
@@ -96,7 +125,7 @@ if [ -n "$debug_pid" ]; then
 	cat .vm/debug-job.log
 	echo "=== (the debug kernel ended $(($(date +%s) - t)) s after the stock kernels)"
 	debug_rel=$(scripts/debug-kernel.sh release 2>/dev/null) &&
-		abis+=("$debug_rel")
+		for part in $DEBUG_PARTS; do abis+=("$debug_rel-$part"); done
 fi
 
 echo "=== summary"

@@ -7,14 +7,15 @@
 # then runs the in-VM suite with tests/run-in-vm.sh.
 set -u
 abi=${1:?usage: run-debug-in-vm.sh ABI}
+tag=$abi${IPVL_PART:+-$IPVL_PART}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 mkdir -p .vm
 
-dmesg >".vm/dmesg-boot-$abi.txt"
+dmesg >".vm/dmesg-boot-$tag.txt"
 splat='WARNING:|BUG:|Oops|KASAN:|UBSAN|possible recursive locking|refcount_t|RCU stall|self-detected|suspicious RCU usage|general protection fault|Kernel panic|circular locking|inconsistent lock state'
-if grep -E "$splat" ".vm/dmesg-boot-$abi.txt"; then
-	echo "debug kernel: splat during boot (.vm/dmesg-boot-$abi.txt)"
+if grep -E "$splat" ".vm/dmesg-boot-$tag.txt"; then
+	echo "debug kernel: splat during boot (.vm/dmesg-boot-$tag.txt)"
 	exit 1
 fi
 
@@ -24,11 +25,11 @@ if [ -w "$kml" ]; then
 	t0=$(date +%s)
 	echo scan >"$kml"
 	echo scan >"$kml"
-	cat "$kml" >".vm/kmemleak-boot-$abi.txt"
-	leaks=$(grep -c '^unreferenced object' ".vm/kmemleak-boot-$abi.txt")
+	cat "$kml" >".vm/kmemleak-boot-$tag.txt"
+	leaks=$(grep -c '^unreferenced object' ".vm/kmemleak-boot-$tag.txt")
 	echo clear >"$kml"
 	echo "debug kernel: kmemleak: $leaks unreferenced objects after boot" \
-		"(scans took $(($(date +%s) - t0)) s; .vm/kmemleak-boot-$abi.txt)"
+		"(scans took $(($(date +%s) - t0)) s; .vm/kmemleak-boot-$tag.txt)"
 fi
 export IPVL_KMEMLEAK_BOOT=$leaks
 
