@@ -229,17 +229,19 @@ def test_l2_private_isolates_broadcast_unlike_ipvlan(netns):
 
 def test_l2_multicast_filter(netns):
     """A link that did not join the group does not get its frames."""
-    import subprocess
     t = l2_ours(netns, n=2, tag="F")
     got = mcast_reach(t, "out", "224.0.0.252", "4")
     assert got["c1"] == 5
-    # c2's receiver joined too; a link without a receiver sees nothing
+    # c2's receiver joined too; a link without a receiver sees nothing of
+    # a burst of 10 (but the IGMP reports of the sockets mcast_reach just
+    # closed are repeated for a second, and the hash filter may let a
+    # report group through: at most 2 frames of that)
     name2 = list(t.links)[1]
     before = ctl_json("-s", "link", "show", name2)["links"][0]["stats"]
-    sh(f"ip netns exec {t.out} /usr/bin/python3 -c '{SEND}' 224.0.0.253 oF 4 5")
+    sh(f"ip netns exec {t.out} /usr/bin/python3 -c '{SEND}' 224.0.0.253 oF 4 10")
     time.sleep(1)
     after = ctl_json("-s", "link", "show", name2)["links"][0]["stats"]
-    assert after["rx-multicast"] == before["rx-multicast"]
+    assert after["rx-multicast"] - before["rx-multicast"] <= 2
 
 
 def test_l2_spoofing(netns):

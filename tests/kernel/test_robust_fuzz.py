@@ -2,7 +2,7 @@
 the YAML spec, and the policy-driven fuzzer (tests/fuzz/genl_fuzz.py) finds
 no violation, no splat, and leaves a module that unloads.
 
-IPVL_FUZZ_SECONDS (default 150 on the debug kernel, 20 elsewhere; 0 skips)
+IPVL_FUZZ_SECONDS (default 120 on the debug kernel, 20 elsewhere; 0 skips)
 and IPVL_FUZZ_SEED (default 1; "random" draws one, printed) control the
 run."""
 import os
@@ -106,7 +106,7 @@ def fuzz_seconds():
     v = os.environ.get("IPVL_FUZZ_SECONDS")
     if v is not None:
         return float(v)
-    return 150.0 if DEBUG_KERNEL else 20.0
+    return 120.0 if DEBUG_KERNEL else 20.0
 
 
 def test_genl_fuzz(ipvl, report):

@@ -423,7 +423,7 @@ class Model(RuleBasedStateMachine):
 
 
 def test_model(ipvl, report):
-    default = (5, 25) if DEBUG_KERNEL else (8, 30)
+    default = (3, 25) if DEBUG_KERNEL else (8, 30)
     examples = int(os.environ.get("IPVL_MODEL_EXAMPLES", default[0]))
     steps = int(os.environ.get("IPVL_MODEL_STEPS", default[1]))
     if examples <= 0:

@@ -1,5 +1,4 @@
-"""Lifecycle stress with traffic flowing: for IPVL_STRESS_SECONDS (40 on
-the debug kernel, 30 elsewhere),
+"""Lifecycle stress with traffic flowing: for IPVL_STRESS_SECONDS (30),
 while pings and iperf3 run through the port and AF_PACKET senders with
 PACKET_QDISC_BYPASS inject frames (good, spoofed, truncated, ARP, ND,
 multicast, junk) on the links, concurrently: bind and unbind the same
@@ -25,8 +24,7 @@ from conftest import DEBUG_KERNEL, load_module, module_loaded, run_seed, sh
 import ipvlnl as nl
 
 C = nl.C
-SECONDS = float(os.environ.get("IPVL_STRESS_SECONDS",
-                               "40" if DEBUG_KERNEL else "30"))
+SECONDS = float(os.environ.get("IPVL_STRESS_SECONDS", "30"))
 
 M, PEER = "sm0", "so0"            # master (veth), its peer outside
 M2 = "sm1"                        # a second master (dummy)
