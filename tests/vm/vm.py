@@ -44,6 +44,8 @@ QBOOT = "/usr/share/qemu/qboot.rom"  # a minimal firmware: faster than SeaBIOS
 VM_FAIL = 125  # the VM itself failed: no status from the guest command
 STATUS_RE = re.compile(rb"IPVL-VM-STATUS (\d+)")
 START_MARK = b"vm: running command"
+# run_qemu()'s reason when the guest did not get as far as START_MARK
+NO_BOOT = "no boot"
 
 # Kernel modules needed to mount the 9p root; their dependencies are added
 # from modules.dep, and those built into the kernel are skipped.
@@ -477,21 +479,28 @@ def on_signal(signum, _frame):
     raise Stop("killed by signal %d" % signum)
 
 
-def run_qemu(cmd, logf, timeout, t0, quiet):
-    """Run QEMU, streaming the console; returns (exit, boot s, reason)."""
+def run_qemu(cmd, logf, timeout, t0, quiet, boot_timeout):
+    """Run QEMU, streaming the console; returns (exit, boot s, reason).
+    reason is NO_BOOT when the guest's command had not started within
+    boot_timeout seconds."""
     out = sys.stdout.buffer
     boot = None
     reason = None
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     seen = b""
     with logf:
         try:
             while True:
-                left = deadline - time.monotonic()
+                now = time.monotonic()
+                left = deadline - now
                 if left <= 0:
                     reason = "timeout after %d s" % timeout
+                    break
+                if boot is None and now - started > boot_timeout:
+                    reason = NO_BOOT
                     break
                 r, _, _ = select.select([proc.stdout], [], [], min(left, 1))
                 if not r:
@@ -538,6 +547,11 @@ def parse_args(argv):
                    help="kernel series (6.1, 6.12) or full Debian ABI")
     p.add_argument("--timeout", type=int, default=1500,
                    help="seconds before QEMU is killed (default 1500)")
+    p.add_argument("--boot-timeout", type=int, default=150,
+                   help="seconds for the guest to start the command "
+                        "(default 150)")
+    p.add_argument("--boot-retries", type=int, default=1,
+                   help="boots again after a boot timeout (default 1)")
     p.add_argument("--mem", type=int, default=2048, help="MiB (2048)")
     p.add_argument("--smp", type=int, default=2, help="vCPUs (2)")
     p.add_argument("--kernel-dir",
@@ -622,8 +636,19 @@ def main(argv):
         log("booting %s (%s), prepared in %.1f s; console log %s"
             % (abi, bzimage, time.monotonic() - t0,
                os.path.relpath(console_log)))
-        qrc, boot, reason = run_qemu(cmd, logf, args.timeout, t0,
-                                     args.quiet)
+        # A guest has, rarely, hung early in boot with nothing on the
+        # console and no CPU use (the debug kernel, under TCG, with three
+        # other guests running): boot it again.
+        for attempt in range(args.boot_retries + 1):
+            qrc, boot, reason = run_qemu(cmd, logf, args.timeout, t0,
+                                         args.quiet, args.boot_timeout)
+            if reason != NO_BOOT or attempt == args.boot_retries:
+                break
+            log("%s: no boot within %d s (console log %s): booting again"
+                % (abi, args.boot_timeout, os.path.relpath(console_log)))
+            console_log, logf = open_console_log(vmdir, tag)
+        if reason == NO_BOOT:
+            reason = "no boot within %d s" % args.boot_timeout
         try:
             with open(status, "rb") as f:
                 m = STATUS_RE.search(f.read())
