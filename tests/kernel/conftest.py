@@ -192,12 +192,9 @@ def ipb(lines, ns=None, force=False, check=True):
     return run_lines(argv, lines, check)
 
 
-def ctl_batch(lines, ns=None, check=True):
+def ctl_batch(lines, check=True):
     """ipvlanctl -b -: many commands, one process."""
-    argv = [CLI, "-b", "-"]
-    if ns:
-        argv = ["ip", "netns", "exec", ns] + argv
-    return run_lines(argv, lines, check)
+    return run_lines([CLI, "-b", "-"], lines, check)
 
 
 def dmesg():
@@ -427,10 +424,9 @@ def topo_ipvl(netns, n=2, mode="l3", flag=None, tag="0", bind=True,
     return t
 
 
-def topo_ipvlan(netns, n=2, mode="l3", flag=None, tag="1", topo=None,
-                master=None):
+def topo_ipvlan(netns, n=2, mode="l3", flag=None, tag="1", topo=None):
     """The same topology with the in-tree ipvlan driver (addresses learned)."""
-    t = (topo or Topo)(netns, master or f"r{tag}", tag, nlinks=n)
+    t = (topo or Topo)(netns, f"r{tag}", tag, nlinks=n)
     cmds, plan = [], []
     for i in range(1, n + 1):
         ns = t.add_ns()
@@ -448,12 +444,8 @@ def topo_ipvlan(netns, n=2, mode="l3", flag=None, tag="1", topo=None,
 
 
 def teardown_topo(t, ours):
-    """Delete a topology now (not at the end of the test)."""
+    """Delete a topology now (not at the end of the test): everything of
+    the test's Netns, which holds only this topology."""
     if ours:
         ctl("port", "del", t.master, "force")
-    ipb([f"link del {t.master}"] +
-        [f"netns del {n}" for n in [t.out] + [ns for ns, _, _ in
-                                                t.links.values()] + t.spare],
-        force=True, check=False)
-    t.netns.names.clear()
-    t.netns.host_devs.clear()
+    t.netns.cleanup()

@@ -54,9 +54,6 @@ def matrix(t, fams=(4, 6)):
     return {k: f.result() for k, f in jobs.items()}
 
 
-drop = teardown_topo
-
-
 # One process for a whole burst: it opens a receiving socket in every
 # node's namespace and the sending one in the source's (setns(2) through
 # ctypes), sends, waits for the replication work item, then counts until
@@ -125,24 +122,10 @@ while True:
 print(json.dumps(got), flush=True)
 '''
 
-# A sender alone, for the tests that count on the link instead.
-SEND = r'''
-import socket, sys, time
-grp, ifname, fam, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-if fam == "4":
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
-    dst = (grp, 5353)
-else:
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    idx = socket.if_nametoindex(ifname)
-    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
-    dst = (grp, 5353, 0, idx)
-for i in range(count):
-    s.sendto(b"x" * 64, dst)
-    time.sleep(0.01)
-'''
+def mcast_send(ns, ifname, grp, fam, count):
+    """A burst from ifname in ns, no receivers (MCAST with none)."""
+    sh(f"/usr/bin/python3 -c '{MCAST}' {grp} {fam} {count} {ns}:{ifname}",
+       timeout=120)
 
 
 def mcast_reach(t, src, grp, fam, count=5):
@@ -163,10 +146,10 @@ def mcast_reach(t, src, grp, fam, count=5):
 def test_l2_matrix_matches_ipvlan(netns, flag):
     t = l2_ours(netns, flag=flag)
     ours = matrix(t)
-    drop(t, True)
+    teardown_topo(t, True)
     r = l2_ref(netns, flag=flag)
     ref = matrix(r)
-    drop(r, False)
+    teardown_topo(r, False)
     assert ours == ref
     assert all(ours[("out", c, f)] and ours[(c, "out", f)]
                for c in ("c1", "c2") for f in (4, 6))
@@ -224,7 +207,7 @@ def test_l2_private_isolates_broadcast_unlike_ipvlan(netns):
     r = l2_ref(netns, n=3, flag="private", tag="P")
     got = mcast_reach(r, "c1", "255.255.255.255", "4")
     assert got["c2"] == 5       # the in-tree driver leaks it
-    drop(r, False)
+    teardown_topo(r, False)
 
 
 def test_l2_multicast_filter(netns):
@@ -238,7 +221,7 @@ def test_l2_multicast_filter(netns):
     # report group through: at most 2 frames of that)
     name2 = list(t.links)[1]
     before = ctl_json("-s", "link", "show", name2)["links"][0]["stats"]
-    sh(f"ip netns exec {t.out} /usr/bin/python3 -c '{SEND}' 224.0.0.253 oF 4 10")
+    mcast_send(t.out, "oF", "224.0.0.253", "4", 10)
     time.sleep(1)
     after = ctl_json("-s", "link", "show", name2)["links"][0]["stats"]
     assert after["rx-multicast"] - before["rx-multicast"] <= 2
