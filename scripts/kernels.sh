@@ -66,7 +66,12 @@ ensure_headers() {
 		return 0
 	fi
 	log "installing linux-headers-$abi"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	# The 6.12 headers depend on their linux-image package. The guest boots
+	# the copy in the cache, so the host needs no initramfs for it: INITRD=No
+	# skips the image's initramfs hook, and without an initrd the
+	# initramfs-tools trigger has nothing to update. Each would otherwise
+	# run mkinitramfs for minutes while the debug kernel builds.
+	INITRD=No DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 		-o DPkg::Lock::Timeout=600 --no-install-recommends \
 		"linux-headers-$abi" >&2 ||
 		die "apt-get install linux-headers-$abi failed"
@@ -99,6 +104,9 @@ fetch() {
 					die "cannot download linux-image-$abi"
 			fi
 			deb=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n1)
+			# where apt looks first: installing the headers, which may
+			# depend on this image, then does not download it again
+			[ -z "$deb" ] || cp "$deb" /var/cache/apt/archives/ || true
 		fi
 		[ -n "$deb" ] || die "no .deb for linux-image-$abi"
 		mkdir "$tmp/root"
