@@ -23,11 +23,9 @@ export IPVL_CACHE ?= /var/cache/ipvlanctl
 # in $(IPVL_CACHE)/debug-kernel) in the background while the host tests and
 # the stock kernels' suites run, then runs the suite, the fuzzer, fault
 # injection, the stress test and a kmemleak scan on it. DEBUG_KERNEL=0
-# skips it. la57=off: KASAN and 5-level paging under -cpu max (the
-# parameter is ignored by a kernel without 5-level support).
+# skips it. DEBUG_APPEND, DEBUG_TIMEOUT and STOCK_TIMEOUT, when given, go to
+# scripts/check-vm.sh, which holds their defaults.
 DEBUG_KERNEL ?= 1
-DEBUG_APPEND := reboot=t panic_on_warn=1 la57=off
-DEBUG_TIMEOUT ?= 3600
 # The tests marked slow run on one stock kernel each (share); SLOW=all runs
 # them on every stock kernel.
 SLOW ?= share
@@ -104,8 +102,7 @@ check: deps
 		$(MAKE) .build/$$abi/ipvl.ko; \
 		scripts/kernels.sh stage $$abi .build/$$abi/ipvl.ko >/dev/null; \
 	done
-	@DEBUG_KERNEL=$(DEBUG_KERNEL) DEBUG_APPEND="$(DEBUG_APPEND)" SLOW=$(SLOW) \
-		DEBUG_TIMEOUT=$(DEBUG_TIMEOUT) PYTHON=$(PYTHON) \
+	@DEBUG_KERNEL=$(DEBUG_KERNEL) SLOW=$(SLOW) PYTHON=$(PYTHON) \
 		scripts/check-vm.sh $(KERNELS); rc=$$?; \
 	echo "=== make check: $$(($$(date +%s) - $(CHECK_T0))) s"; \
 	exit $$rc

@@ -29,6 +29,9 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-/usr/bin/python3}
 DEBUG_KERNEL=${DEBUG_KERNEL:-1}
+# panic_on_warn: any report fails the run; reboot=t: the debug kernel has
+# no ACPI to power off with; la57=off: KASAN with 5-level paging under
+# -cpu max reports a wild access at boot
 DEBUG_APPEND=${DEBUG_APPEND:-reboot=t panic_on_warn=1 la57=off}
 DEBUG_TIMEOUT=${DEBUG_TIMEOUT:-3600}
 # a stock kernel's suite takes 10 to 25 minutes, depending on what runs
