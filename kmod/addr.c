@@ -280,3 +280,99 @@ void ipvl_addr_flush_link(struct ipvl_link *link)
 		ipvl_addr_unbind(addr);
 	}
 }
+
+/*
+ * The other half of "a link never takes a host address": once an address
+ * is bound, the host cannot configure it in the master's namespace, except
+ * on the link that owns it (the host's own link of ipvl(7)). Addresses in
+ * other namespaces are the tenants' business and are not checked.
+ *
+ * The validators run for every address added anywhere, in process context;
+ * IPv4 holds RTNL, IPv6 does not always, so the ports and their tables are
+ * read under RCU, as the data path does. A port's master stays valid here:
+ * the core waits for a grace period between the notifier that unhooks the
+ * port and dropping its reference.
+ */
+static int ipvl_addr_validate(struct net_device *dev,
+			      const struct ipvl_key *key,
+			      struct netlink_ext_ack *extack)
+{
+	struct net *net = dev_net(dev);
+	struct ipvl_port *port;
+	struct ipvl_addr *addr;
+	int id, err = 0;
+
+	rcu_read_lock();
+	idr_for_each_entry(&ipvl_ports, port, id) {
+		if (!net_eq(dev_net(port->master), net))
+			continue;
+		addr = ipvl_addr_lookup(port, key);
+		if (addr && addr->link->dev != dev) {
+			IPVL_ERR_FMT(extack,
+				     "address is bound to ipvl link %s (id %u) of port %s: unbind it first",
+				     addr->link->dev->name, addr->link->id,
+				     port->master->name);
+			err = -EADDRINUSE;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return notifier_from_errno(err);
+}
+
+static int ipvl_inetaddr_validate(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	struct in_validator_info *ivi = ptr;
+	struct ipvl_key key = { .family = AF_INET };
+
+	if (event != NETDEV_UP)
+		return NOTIFY_DONE;
+	key.v4 = ivi->ivi_addr;
+	return ipvl_addr_validate(ivi->ivi_dev->dev, &key, ivi->extack);
+}
+
+static struct notifier_block ipvl_inetaddr_validator = {
+	.notifier_call = ipvl_inetaddr_validate,
+};
+
+#if IS_ENABLED(CONFIG_IPV6)
+static int ipvl_inet6addr_validate(struct notifier_block *nb,
+				   unsigned long event, void *ptr)
+{
+	struct in6_validator_info *i6vi = ptr;
+	struct ipvl_key key = { .family = AF_INET6 };
+
+	if (event != NETDEV_UP)
+		return NOTIFY_DONE;
+	key.v6 = i6vi->i6vi_addr;
+	return ipvl_addr_validate(i6vi->i6vi_dev->dev, &key, i6vi->extack);
+}
+
+static struct notifier_block ipvl_inet6addr_validator = {
+	.notifier_call = ipvl_inet6addr_validate,
+};
+#endif
+
+int ipvl_addr_validators_init(void)
+{
+	int err;
+
+	err = register_inetaddr_validator_notifier(&ipvl_inetaddr_validator);
+	if (err)
+		return err;
+#if IS_ENABLED(CONFIG_IPV6)
+	err = register_inet6addr_validator_notifier(&ipvl_inet6addr_validator);
+	if (err)
+		unregister_inetaddr_validator_notifier(&ipvl_inetaddr_validator);
+#endif
+	return err;
+}
+
+void ipvl_addr_validators_exit(void)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	unregister_inet6addr_validator_notifier(&ipvl_inet6addr_validator);
+#endif
+	unregister_inetaddr_validator_notifier(&ipvl_inetaddr_validator);
+}

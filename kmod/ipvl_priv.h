@@ -190,6 +190,8 @@ int ipvl_addr_replace(struct ipvl_link *link, const struct ipvl_key *keys,
 		      unsigned int n, struct netlink_ext_ack *extack);
 void ipvl_addr_unbind(struct ipvl_addr *addr);
 void ipvl_addr_flush_link(struct ipvl_link *link);
+int ipvl_addr_validators_init(void);
+void ipvl_addr_validators_exit(void);
 
 /* mcast.c */
 void ipvl_mc_init(struct ipvl_port *port);

@@ -50,9 +50,12 @@ static int __init ipvl_init_module(void)
 	err = ipvl_notifier_init();
 	if (err)
 		return err;
-	err = rtnl_link_register(&ipvl_link_ops);
+	err = ipvl_addr_validators_init();
 	if (err)
 		goto err_notifier;
+	err = rtnl_link_register(&ipvl_link_ops);
+	if (err)
+		goto err_validators;
 	err = ipvl_genl_init();
 	if (err)
 		goto err_link;
@@ -60,6 +63,8 @@ static int __init ipvl_init_module(void)
 
 err_link:
 	rtnl_link_unregister(&ipvl_link_ops);
+err_validators:
+	ipvl_addr_validators_exit();
 err_notifier:
 	ipvl_notifier_exit();
 	return err;
@@ -71,6 +76,7 @@ static void __exit ipvl_exit_module(void)
 	/* deletes every link of kind ipvl, in every namespace */
 	rtnl_link_unregister(&ipvl_link_ops);
 	ipvl_port_destroy_all();
+	ipvl_addr_validators_exit();
 	ipvl_notifier_exit();
 	rcu_barrier();
 }

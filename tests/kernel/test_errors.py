@@ -1,5 +1,6 @@
 """Every rejection reaches the CLI as exit 2 with the kernel's extack text,
 and changes nothing."""
+import errno
 import json
 
 import pytest
@@ -95,6 +96,44 @@ def test_master_ip_refused(netns):
         rejected(["addr", "bind", n1, "192.0.2.200"], "belongs to the host")
     finally:
         sh("ip addr del 192.0.2.200/32 dev lo")
+
+
+def host_locals():
+    return {a["local"] for dev in json.loads(sh("ip -j addr show").stdout)
+            for a in dev.get("addr_info", [])}
+
+
+def test_bound_address_refused_to_the_host(netns):
+    """The other direction of test_master_ip_refused: once bound, an
+    address cannot be configured in the master's namespace, on the master,
+    lo or another link of the port, by ip or by pyroute2. The link that
+    owns it may carry it (test_host_reaches_links_through_its_own_link);
+    unbound, the host may take it."""
+    from pyroute2 import IPRoute
+    from pyroute2.netlink.exceptions import NetlinkError
+
+    t = topo_ipvl(netns, n=1, tag="i")
+    (n1, (ns, v4, v6)), = t.links.items()
+    ctl("link", "add", "otheri", "port", t.master)
+    netns.host_dev("otheri")
+    before = state(), host_locals()
+    for dev in (t.master, "lo", "otheri"):
+        for a in (f"{v4}/32", f"{v6}/128 nodad"):
+            p = sh(f"ip addr add {a} dev {dev}", check=False)
+            assert p.returncode == 2, (dev, a, p.stderr)
+            assert p.stderr.startswith(
+                f"Error: address is bound to ipvl link {n1} (id "), p.stderr
+            assert f"of port {t.master}: unbind it first" in p.stderr
+    with IPRoute() as ipr:
+        idx = ipr.link_lookup(ifname=t.master)[0]
+        for a, plen in ((v4, 32), (v6, 128)):
+            with pytest.raises(NetlinkError) as e:
+                ipr.addr("add", index=idx, address=a, prefixlen=plen)
+            assert e.value.code == errno.EADDRINUSE
+    assert (state(), host_locals()) == before
+    ctl("addr", "unbind", n1, v4)
+    sh(f"ip addr add {v4}/32 dev lo")
+    sh(f"ip addr del {v4}/32 dev lo")
 
 
 def test_bad_addresses_refused(netns):
