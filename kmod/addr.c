@@ -47,9 +47,8 @@ struct ipvl_addr *ipvl_addr_find(struct ipvl_port *port,
 /* Is @key configured on any device of @net? Then it belongs to the host. */
 static bool ipvl_addr_is_hosts(struct net *net, const struct ipvl_key *key)
 {
-	if (key->family == AF_INET) {
+	if (key->family == AF_INET)
 		return !!__ip_dev_find(net, key->v4, false);
-	}
 #if IS_ENABLED(CONFIG_IPV6)
 	return ipv6_chk_addr(net, &key->v6, NULL, 0);
 #else
@@ -190,6 +189,21 @@ int ipvl_addr_bind(struct ipvl_link *link, const struct ipvl_key *key,
 	return 0;
 }
 
+/* Prefix the message of a refused addr-replace with the entry's address. */
+static void ipvl_addr_err_entry(const struct ipvl_key *key,
+				struct netlink_ext_ack *extack)
+{
+	char msg[80];
+
+	if (!extack)
+		return;
+	strscpy(msg, extack->_msg ? extack->_msg : "refused", sizeof(msg));
+	if (key->family == AF_INET)
+		IPVL_ERR_FMT(extack, "%pI4: %s", &key->v4, msg);
+	else
+		IPVL_ERR_FMT(extack, "%pI6c: %s", &key->v6, msg);
+}
+
 /*
  * Make @keys the whole binding set of @link, or change nothing. New
  * bindings enter the hash first (they can fail); the ones that go are
@@ -227,6 +241,7 @@ int ipvl_addr_replace(struct ipvl_link *link, const struct ipvl_key *keys,
 	}
 
 	if (err) {
+		ipvl_addr_err_entry(&keys[i], extack);
 		list_for_each_entry_safe(addr, tmp, &fresh, lnode) {
 			rhashtable_remove_fast(&link->port->addrs, &addr->node,
 					       ipvl_addr_params);

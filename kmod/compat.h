@@ -26,10 +26,14 @@ static inline void ipvl_set_lltx(struct net_device *dev)
 }
 
 /*
- * Formatted extack messages: 6.2 added a buffer inside the extack. On older
- * kernels the message is formatted into a static ring of buffers (never
- * freed, reused round-robin under RTNL), long enough for the ack that
- * follows the handler to copy it.
+ * Formatted extack messages: 6.2 added a buffer inside the extack. Before
+ * that, the message must outlive the handler: netlink_ack() copies it after
+ * the handler has returned and dropped RTNL. It is formatted into a static
+ * ring of buffers (main.c), never freed; a slot is reused only after
+ * IPVL_EXTACK_RING later formatted messages, so an ack can show another
+ * request's text only if its sender is held off between the handler's
+ * return and the copy for that many failed requests. Static strings
+ * (NL_SET_ERR_MSG) have no such limit.
  */
 #ifdef NL_SET_ERR_MSG_FMT
 #define IPVL_ERR_FMT(extack, fmt, args...) NL_SET_ERR_MSG_FMT(extack, fmt, ##args)

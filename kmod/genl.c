@@ -141,25 +141,52 @@ static struct ipvl_port *ipvl_nl_port(struct genl_info *info, int a_ifindex,
 	return port;
 }
 
-/* A caller sees the links of ports in its namespace, and its own links. */
-static bool ipvl_link_visible(struct ipvl_link *link, struct net *net)
+/*
+ * What a caller may read: the ports whose master is in its namespace; the
+ * links (and their bindings) whose netdev is in its namespace; and with
+ * CAP_NET_ADMIN over the master's namespace (the host's view), every link
+ * of those ports, wherever it lives. A tenant thus sees its own link and
+ * nothing of its neighbours.
+ */
+static bool ipvl_link_readable(struct ipvl_link *link, struct net *net,
+			       bool admin)
 {
-	return net_eq(dev_net(link->port->master), net) ||
-	       net_eq(dev_net(link->dev), net);
+	return net_eq(dev_net(link->dev), net) ||
+	       (admin && net_eq(dev_net(link->port->master), net));
 }
 
-static struct ipvl_link *ipvl_nl_link(struct genl_info *info, int a_id,
+/* @skb is the request (for a dump, cb->skb). */
+static bool ipvl_nl_admin(const struct sk_buff *skb, struct net *net)
+{
+	return netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);
+}
+
+/*
+ * The name the host knows a link by: its netdev name in the caller's own
+ * namespace, else the name it was given by the host (link->name), which a
+ * tenant renaming its netdev inside its namespace does not change.
+ */
+static const char *ipvl_link_name(const struct ipvl_link *link,
+				  struct net *net)
+{
+	return net_eq(dev_net(link->dev), net) ? link->dev->name : link->name;
+}
+
+static struct ipvl_link *ipvl_nl_link(struct sk_buff *skb,
+				      struct genl_info *info, int a_id,
 				      int a_ifname)
 {
 	struct net *net = genl_info_net(info);
+	bool admin = ipvl_nl_admin(skb, net);
 	struct ipvl_link *link, *found = NULL;
+	struct net_device *dev;
 	struct nlattr *attr;
 	int id;
 
 	if (info->attrs[a_id]) {
 		attr = info->attrs[a_id];
 		link = idr_find(&ipvl_links, nla_get_u32(attr));
-		if (link && ipvl_link_visible(link, net))
+		if (link && ipvl_link_readable(link, net, admin))
 			return link;
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such link");
 		return ERR_PTR(-ENODEV);
@@ -171,28 +198,26 @@ static struct ipvl_link *ipvl_nl_link(struct genl_info *info, int a_id,
 	}
 	attr = info->attrs[a_ifname];
 
-	/* links of this namespace's ports first, wherever they live */
-	idr_for_each_entry(&ipvl_links, link, id) {
-		if (!net_eq(dev_net(link->port->master), net) ||
-		    strcmp(link->dev->name, nla_data(attr)))
-			continue;
-		if (found) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "link name is ambiguous: use the link id");
-			return ERR_PTR(-EINVAL);
+	/* the host's view: links of this namespace's ports, by host name */
+	if (admin) {
+		idr_for_each_entry(&ipvl_links, link, id) {
+			if (!net_eq(dev_net(link->port->master), net) ||
+			    strcmp(ipvl_link_name(link, net), nla_data(attr)))
+				continue;
+			if (found) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "link name is ambiguous: use the link id");
+				return ERR_PTR(-EINVAL);
+			}
+			found = link;
 		}
-		found = link;
+		if (found)
+			return found;
 	}
-	if (found)
-		return found;
 
-	found = NULL;
-	{
-		struct net_device *dev = __dev_get_by_name(net, nla_data(attr));
-
-		if (dev && netif_is_ipvl(dev))
-			return netdev_priv(dev);
-	}
+	dev = __dev_get_by_name(net, nla_data(attr));
+	if (dev && netif_is_ipvl(dev))
+		return netdev_priv(dev);
 	NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such link");
 	return ERR_PTR(-ENODEV);
 }
@@ -584,7 +609,6 @@ static bool ipvl_port_flags_ok(struct genl_info *info, u32 flags)
 	return true;
 }
 
-
 static int ipvl_nl_port_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
@@ -734,7 +758,7 @@ static int ipvl_nl_link_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	rtnl_lock();
-	link = ipvl_nl_link(info, IPVL_A_LINK_ID, IPVL_A_LINK_IFNAME);
+	link = ipvl_nl_link(skb, info, IPVL_A_LINK_ID, IPVL_A_LINK_IFNAME);
 	if (IS_ERR(link))
 		err = PTR_ERR(link);
 	else
@@ -777,6 +801,7 @@ static int ipvl_nl_link_get_dumpit(struct sk_buff *skb,
 {
 	struct ipvl_dump_ctx *ctx = ipvl_dump_ctx(cb);
 	struct net *net = sock_net(skb->sk);
+	bool admin = ipvl_nl_admin(cb->skb, net);
 	struct ipvl_port *filter;
 	struct ipvl_link *link;
 	int id = ctx->next_id;
@@ -792,8 +817,8 @@ static int ipvl_nl_link_get_dumpit(struct sk_buff *skb,
 	cb->seq = ipvl_generation;
 	for (link = idr_get_next(&ipvl_links, &id); link;
 	     id++, link = idr_get_next(&ipvl_links, &id)) {
-		if (filter ? link->port != filter :
-			     !ipvl_link_visible(link, net))
+		if ((filter && link->port != filter) ||
+		    !ipvl_link_readable(link, net, admin))
 			continue;
 		err = ipvl_fill_link(skb, link, net,
 				     NETLINK_CB(cb->skb).portid,
@@ -910,7 +935,7 @@ static int ipvl_nl_link_del_doit(struct sk_buff *skb, struct genl_info *info)
 	int err;
 
 	rtnl_lock();
-	link = ipvl_nl_link(info, IPVL_A_LINK_ID, IPVL_A_LINK_IFNAME);
+	link = ipvl_nl_link(skb, info, IPVL_A_LINK_ID, IPVL_A_LINK_IFNAME);
 	if (IS_ERR(link)) {
 		err = PTR_ERR(link);
 		goto out;
@@ -918,7 +943,7 @@ static int ipvl_nl_link_del_doit(struct sk_buff *skb, struct genl_info *info)
 	err = ipvl_nl_capable(skb, info, link->port);
 	if (err)
 		goto out;
-	unregister_netdevice(link->dev);
+	ipvl_link_dellink(link->dev, NULL);
 out:
 	rtnl_unlock();
 	return err;
@@ -929,6 +954,7 @@ out:
 static int ipvl_nl_addr_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
+	struct ipvl_link *link = NULL;
 	struct ipvl_port *port;
 	struct ipvl_addr *addr;
 	struct sk_buff *msg;
@@ -944,21 +970,36 @@ static int ipvl_nl_addr_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	rtnl_lock();
 	if (attrs[IPVL_A_ADDR_LINK_ID] || attrs[IPVL_A_ADDR_LINK_IFNAME]) {
-		struct ipvl_link *link = ipvl_nl_link(info, IPVL_A_ADDR_LINK_ID,
-						      IPVL_A_ADDR_LINK_IFNAME);
-
-		port = IS_ERR(link) ? ERR_CAST(link) : link->port;
+		/* the binding of that link, not any of its port */
+		link = ipvl_nl_link(skb, info, IPVL_A_ADDR_LINK_ID,
+				    IPVL_A_ADDR_LINK_IFNAME);
+		if (IS_ERR(link)) {
+			err = PTR_ERR(link);
+			goto out;
+		}
+		addr = ipvl_addr_find(link->port, &key);
+		if (addr && addr->link != link)
+			addr = NULL;
 	} else {
 		port = ipvl_nl_port(info, IPVL_A_ADDR_PORT_IFINDEX,
 				    IPVL_A_ADDR_PORT_IFNAME);
+		if (IS_ERR(port)) {
+			err = PTR_ERR(port);
+			goto out;
+		}
+		/* a search of the whole port is the host's view */
+		err = ipvl_nl_capable(skb, info, port);
+		if (err)
+			goto out;
+		addr = ipvl_addr_find(port, &key);
 	}
-	if (IS_ERR(port)) {
-		err = PTR_ERR(port);
-		goto out;
-	}
-	addr = ipvl_addr_find(port, &key);
 	if (!addr) {
-		NL_SET_ERR_MSG(info->extack, "address is not bound on this port");
+		if (link)
+			NL_SET_ERR_MSG(info->extack,
+				       "address is not bound to this link");
+		else
+			NL_SET_ERR_MSG(info->extack,
+				       "address is not bound on this port");
 		err = -ENOENT;
 		goto out;
 	}
@@ -979,6 +1020,7 @@ static int ipvl_nl_addr_get_dumpit(struct sk_buff *skb,
 	struct ipvl_dump_ctx *ctx = ipvl_dump_ctx(cb);
 	struct nlattr **attrs = ipvl_dump_attrs(cb);
 	struct net *net = sock_net(skb->sk);
+	bool admin = ipvl_nl_admin(cb->skb, net);
 	struct ipvl_link *link, *only = NULL;
 	struct ipvl_port *filter;
 	struct ipvl_addr *addr;
@@ -995,7 +1037,7 @@ static int ipvl_nl_addr_get_dumpit(struct sk_buff *skb,
 	}
 	if (attrs[IPVL_A_ADDR_LINK_ID]) {
 		only = idr_find(&ipvl_links, nla_get_u32(attrs[IPVL_A_ADDR_LINK_ID]));
-		if (!only || !ipvl_link_visible(only, net)) {
+		if (!only || !ipvl_link_readable(only, net, admin)) {
 			NL_SET_ERR_MSG(cb->extack, "no such link");
 			err = -ENODEV;
 			goto out;
@@ -1005,12 +1047,13 @@ static int ipvl_nl_addr_get_dumpit(struct sk_buff *skb,
 	cb->seq = ipvl_generation;
 	for (link = idr_get_next(&ipvl_links, &id); link;
 	     id++, link = idr_get_next(&ipvl_links, &id), ctx->next_idx = 0) {
-		if (only ? link != only :
-		    filter ? link->port != filter :
-			     !ipvl_link_visible(link, net))
+		if ((only && link != only) ||
+		    (filter && link->port != filter) ||
+		    !ipvl_link_readable(link, net, admin))
 			continue;
 		if (attrs[IPVL_A_ADDR_LINK_IFNAME] &&
-		    strcmp(link->dev->name, nla_data(attrs[IPVL_A_ADDR_LINK_IFNAME])))
+		    strcmp(ipvl_link_name(link, net),
+			   nla_data(attrs[IPVL_A_ADDR_LINK_IFNAME])))
 			continue;
 		idx = 0;
 		list_for_each_entry(addr, &link->addrs, lnode) {
@@ -1051,7 +1094,7 @@ static int ipvl_nl_addr_new_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 
 	rtnl_lock();
-	link = ipvl_nl_link(info, IPVL_A_ADDR_LINK_ID, IPVL_A_ADDR_LINK_IFNAME);
+	link = ipvl_nl_link(skb, info, IPVL_A_ADDR_LINK_ID, IPVL_A_ADDR_LINK_IFNAME);
 	if (IS_ERR(link)) {
 		err = PTR_ERR(link);
 		goto out;
@@ -1088,7 +1131,7 @@ static int ipvl_nl_addr_del_doit(struct sk_buff *skb, struct genl_info *info)
 		return err;
 
 	rtnl_lock();
-	link = ipvl_nl_link(info, IPVL_A_ADDR_LINK_ID, IPVL_A_ADDR_LINK_IFNAME);
+	link = ipvl_nl_link(skb, info, IPVL_A_ADDR_LINK_ID, IPVL_A_ADDR_LINK_IFNAME);
 	if (IS_ERR(link)) {
 		err = PTR_ERR(link);
 		goto out;
@@ -1148,7 +1191,7 @@ static int ipvl_nl_addr_replace_doit(struct sk_buff *skb,
 	}
 
 	rtnl_lock();
-	link = ipvl_nl_link(info, IPVL_A_ADDR_LINK_ID, IPVL_A_ADDR_LINK_IFNAME);
+	link = ipvl_nl_link(skb, info, IPVL_A_ADDR_LINK_ID, IPVL_A_ADDR_LINK_IFNAME);
 	if (IS_ERR(link)) {
 		err = PTR_ERR(link);
 		goto out;

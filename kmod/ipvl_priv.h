@@ -129,6 +129,12 @@ struct ipvl_link {
 	struct net_device	*master;
 	netdevice_tracker	master_tracker;
 	u32			id;
+	/*
+	 * The name the host resolves the link by: its netdev name, followed
+	 * while the link lives in a namespace of the master's user namespace,
+	 * but not a tenant's renames in a namespace of its own (RTNL).
+	 */
+	char			name[IFNAMSIZ];
 	struct list_head	pnode;
 	struct list_head	addrs;		/* ipvl_addr.lnode, RTNL */
 	u32			n_addrs;
@@ -174,6 +180,7 @@ struct net_device *ipvl_link_create(struct net *net, const char *name,
 				    struct ipvl_port *port, u32 mtu,
 				    struct netlink_ext_ack *extack);
 void ipvl_link_apply_mode(struct ipvl_link *link);
+void ipvl_link_dellink(struct net_device *dev, struct list_head *head);
 
 /* addr.c */
 int ipvl_addr_table_init(struct ipvl_port *port);
@@ -203,6 +210,7 @@ void ipvl_mc_set_filter(struct ipvl_link *link);
 /* rx.c, tx.c */
 rx_handler_result_t ipvl_handle_frame(struct sk_buff **pskb);
 netdev_tx_t ipvl_start_xmit(struct sk_buff *skb, struct net_device *dev);
+void ipvl_l3s_flush_queues(void);
 
 /* stats.c: readers sum the per-CPU counters; writers are the inlines below,
  * called with BH disabled (softirq RX, ndo_start_xmit).

@@ -45,6 +45,7 @@ static int ipvl_init(struct net_device *dev)
 	int err;
 
 	link->dev = dev;
+	strscpy(link->name, dev->name, sizeof(link->name));
 	INIT_LIST_HEAD(&link->addrs);
 	link->stats = netdev_alloc_pcpu_stats(struct ipvl_link_pcpu);
 	if (!link->stats)
@@ -60,12 +61,22 @@ static int ipvl_init(struct net_device *dev)
 		goto err_devid;
 	link->id = err;
 
+	/*
+	 * VLAN_CHALLENGED: no VLAN devices on a link, whose frames the master
+	 * would carry tagged onto its segment. Assigning the features drops
+	 * what ipvl_setup() set, so LLTX (a feature bit before 6.11) is set
+	 * again.
+	 */
 	dev->features = IPVL_FEATURES & (master->features | NETIF_F_GSO_SOFTWARE |
 					 NETIF_F_HW_CSUM | NETIF_F_SG);
+	dev->features |= NETIF_F_VLAN_CHALLENGED;
+	ipvl_set_lltx(dev);
 	dev->hw_features = IPVL_FEATURES;
 	dev->vlan_features = IPVL_FEATURES;
 	netif_inherit_tso_max(dev, master);
 	dev->hard_header_len = master->hard_header_len;
+	/* our own lock classes: set_rx_mode takes the master's address lock */
+	netdev_lockdep_set_classes(dev);
 
 	ipvl_mc_set_filter(link);
 	list_add_tail_rcu(&link->pnode, &port->links);
@@ -84,12 +95,19 @@ err_stats:
 	return err;
 }
 
-/* Runs for every unregistration: ip link del, port del, master or netns gone. */
-static void ipvl_uninit(struct net_device *dev)
+/*
+ * Take @link off its port: its bindings, its place in the port's list and
+ * its ids. Runs before the netdev is queued for unregistration (dellink),
+ * so that a master unregistered in the same batch does not find the link
+ * on its port and queue it a second time; ndo_uninit catches the paths
+ * that do not go through dellink.
+ */
+static void ipvl_link_detach(struct ipvl_link *link)
 {
-	struct ipvl_link *link = netdev_priv(dev);
+	struct net_device *dev = link->dev;
 	struct ipvl_port *port = link->port;
 
+	ASSERT_RTNL();
 	if (!link->attached)
 		return;
 	ipvl_addr_flush_link(link);
@@ -103,6 +121,18 @@ static void ipvl_uninit(struct net_device *dev)
 	ipvl_changed();
 }
 
+static void ipvl_uninit(struct net_device *dev)
+{
+	ipvl_link_detach(netdev_priv(dev));
+}
+
+/* Every deletion: ip link del (also by group), port del, netns dismantle. */
+void ipvl_link_dellink(struct net_device *dev, struct list_head *head)
+{
+	ipvl_link_detach(netdev_priv(dev));
+	unregister_netdevice_queue(dev, head);
+}
+
 static void ipvl_destructor(struct net_device *dev)
 {
 	struct ipvl_link *link = netdev_priv(dev);
@@ -111,26 +141,51 @@ static void ipvl_destructor(struct net_device *dev)
 	netdev_put(link->master, &link->master_tracker);
 }
 
+/*
+ * The master's filters follow the link's multicast list (solicited-node
+ * groups of bound IPv6 addresses) and its allmulti, as long as the link is
+ * up; a link cannot make the master promiscuous.
+ */
 static int ipvl_open(struct net_device *dev)
 {
 	struct ipvl_link *link = netdev_priv(dev);
+	int err;
 
-	netif_stacked_transfer_operstate(link->port->master, dev);
+	if (dev->flags & IFF_ALLMULTI) {
+		err = dev_set_allmulti(link->master, 1);
+		if (err)
+			return err;
+	}
+	netif_stacked_transfer_operstate(link->master, dev);
 	return 0;
 }
 
 static int ipvl_stop(struct net_device *dev)
 {
+	struct ipvl_link *link = netdev_priv(dev);
+
+	dev_mc_unsync(link->master, dev);
+	if (dev->flags & IFF_ALLMULTI)
+		dev_set_allmulti(link->master, -1);
 	return 0;
+}
+
+static void ipvl_change_rx_flags(struct net_device *dev, int change)
+{
+	struct ipvl_link *link = netdev_priv(dev);
+
+	if ((dev->flags & IFF_UP) && (change & IFF_ALLMULTI))
+		dev_set_allmulti(link->master,
+				 dev->flags & IFF_ALLMULTI ? 1 : -1);
 }
 
 static int ipvl_change_mtu(struct net_device *dev, int new_mtu)
 {
 	struct ipvl_link *link = netdev_priv(dev);
 
-	if (new_mtu > link->port->master->mtu)
+	if (new_mtu > link->master->mtu)
 		return -EINVAL;
-	dev->mtu = new_mtu;
+	WRITE_ONCE(dev->mtu, new_mtu);
 	return 0;
 }
 
@@ -159,7 +214,10 @@ static int ipvl_get_iflink(const struct net_device *dev)
 
 static void ipvl_set_rx_mode(struct net_device *dev)
 {
-	ipvl_mc_set_filter(netdev_priv(dev));
+	struct ipvl_link *link = netdev_priv(dev);
+
+	ipvl_mc_set_filter(link);
+	dev_mc_sync(link->master, dev);
 }
 
 static const struct net_device_ops ipvl_netdev_ops = {
@@ -172,6 +230,7 @@ static const struct net_device_ops ipvl_netdev_ops = {
 	.ndo_get_stats64	= ipvl_get_stats64,
 	.ndo_get_iflink		= ipvl_get_iflink,
 	.ndo_set_rx_mode	= ipvl_set_rx_mode,
+	.ndo_change_rx_flags	= ipvl_change_rx_flags,
 	.ndo_validate_addr	= eth_validate_addr,
 };
 
@@ -179,6 +238,7 @@ static void ipvl_setup(struct net_device *dev)
 {
 	ether_setup(dev);
 	dev->max_mtu = ETH_MAX_MTU;
+	dev->features |= NETIF_F_VLAN_CHALLENGED;
 	dev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	dev->priv_flags |= IFF_NO_QUEUE;
 	dev->netdev_ops = &ipvl_netdev_ops;
@@ -287,9 +347,12 @@ static int ipvl_fill_info(struct sk_buff *skb, const struct net_device *dev)
 
 	if (nla_put_u32(skb, IPVL_A_LINKINFO_LINK_ID, link->id) ||
 	    nla_put_u32(skb, IPVL_A_LINKINFO_PORT_IFINDEX,
-			port->master->ifindex) ||
-	    nla_put_u32(skb, IPVL_A_LINKINFO_MODE, READ_ONCE(port->mode)) ||
-	    nla_put_u32(skb, IPVL_A_LINKINFO_FLAGS, READ_ONCE(port->flags)))
+			link->master->ifindex))
+		return -EMSGSIZE;
+	/* a detached link (being unregistered) may have lost its port */
+	if (link->attached &&
+	    (nla_put_u32(skb, IPVL_A_LINKINFO_MODE, READ_ONCE(port->mode)) ||
+	     nla_put_u32(skb, IPVL_A_LINKINFO_FLAGS, READ_ONCE(port->flags))))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -306,6 +369,7 @@ struct rtnl_link_ops ipvl_link_ops = {
 	.priv_size	= sizeof(struct ipvl_link),
 	.setup		= ipvl_setup,
 	.newlink	= ipvl_newlink,
+	.dellink	= ipvl_link_dellink,
 	.get_size	= ipvl_get_size,
 	.fill_info	= ipvl_fill_info,
 	.get_link_net	= ipvl_get_link_net,

@@ -19,7 +19,8 @@ void ipvl_changed(void)
 }
 
 #ifndef NL_SET_ERR_MSG_FMT
-#define IPVL_EXTACK_RING	64
+/* see compat.h: 256 x 80 bytes, the kernel's own limit for such messages */
+#define IPVL_EXTACK_RING	256
 #define IPVL_EXTACK_LEN		80
 
 static char ipvl_extack_ring[IPVL_EXTACK_RING][IPVL_EXTACK_LEN];
@@ -76,6 +77,7 @@ static void __exit ipvl_exit_module(void)
 	/* deletes every link of kind ipvl, in every namespace */
 	rtnl_link_unregister(&ipvl_link_ops);
 	ipvl_port_destroy_all();
+	ipvl_l3s_flush_queues();
 	ipvl_addr_validators_exit();
 	ipvl_notifier_exit();
 	rcu_barrier();

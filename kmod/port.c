@@ -134,8 +134,10 @@ static void ipvl_port_free_rcu(struct rcu_head *head)
 
 /*
  * Destroy a port that has no links left. The notification goes out while
- * the port is still complete; the data path stops seeing it once the
- * rx_handler is gone (netdev_rx_handler_unregister waits for readers).
+ * the port is still complete. Once the rx_handler is gone and the port out
+ * of the idr, netdev_rx_handler_unregister() waits for a grace period: no
+ * reader is left then, neither the data path nor the address validators
+ * (addr.c), which walk the idr under RCU without RTNL, and the table can go.
  */
 void ipvl_port_destroy(struct ipvl_port *port)
 {
@@ -143,9 +145,9 @@ void ipvl_port_destroy(struct ipvl_port *port)
 	WARN_ON(!list_empty(&port->links));
 
 	ipvl_notify_port(port, IPVL_CMD_PORT_DEL_NTF);
+	idr_remove(&ipvl_ports, port->id);
 	netdev_rx_handler_unregister(port->master);
 	ipvl_mc_flush(port);
-	idr_remove(&ipvl_ports, port->id);
 	ipvl_addr_table_destroy(port);
 	ida_destroy(&port->dev_ids);
 	ipvl_changed();
@@ -165,17 +167,18 @@ void ipvl_port_set_mode(struct ipvl_port *port, u16 mode)
 }
 
 /*
- * Unregister every link of @port in one batch (their ndo_uninit detaches
- * them from the port), then destroy the port itself.
+ * Unregister every link of @port in one batch, then destroy the port. Each
+ * link leaves the port before it is queued (ipvl_link_dellink), so a link
+ * already queued elsewhere is not on the port and never queued twice.
  */
 void ipvl_port_teardown(struct ipvl_port *port)
 {
-	struct ipvl_link *link;
+	struct ipvl_link *link, *tmp;
 	LIST_HEAD(kill);
 
 	ASSERT_RTNL();
-	list_for_each_entry(link, &port->links, pnode)
-		unregister_netdevice_queue(link->dev, &kill);
+	list_for_each_entry_safe(link, tmp, &port->links, pnode)
+		ipvl_link_dellink(link->dev, &kill);
 	unregister_netdevice_many(&kill);
 	ipvl_port_destroy(port);
 }
@@ -222,13 +225,26 @@ static int ipvl_master_event(struct net_device *master, unsigned long event)
 	case NETDEV_PRE_TYPE_CHANGE:
 		return NOTIFY_BAD;
 	case NETDEV_UNREGISTER:
-		/* a move to another namespace takes the port along */
-		if (master->reg_state != NETREG_UNREGISTERING)
+		/*
+		 * A move to another namespace takes the port along, except
+		 * when the namespace is being dismantled: a physical master
+		 * then returns to the initial namespace, and the port that was
+		 * made inside (by a tenant, maybe) must not come with it.
+		 */
+		if (master->reg_state != NETREG_UNREGISTERING &&
+		    check_net(dev_net(master)))
 			break;
 		ipvl_port_teardown(port);
 		break;
 	}
 	return NOTIFY_DONE;
+}
+
+/* The host's name of a link follows renames the host's side makes. */
+static void ipvl_link_follow_name(struct ipvl_link *link)
+{
+	if (dev_net(link->dev)->user_ns == dev_net(link->master)->user_ns)
+		strscpy(link->name, link->dev->name, sizeof(link->name));
 }
 
 static int ipvl_link_event(struct net_device *dev, unsigned long event)
@@ -237,6 +253,7 @@ static int ipvl_link_event(struct net_device *dev, unsigned long event)
 
 	switch (event) {
 	case NETDEV_REGISTER:
+		ipvl_link_follow_name(link);
 		/* the first one is the creation, others follow netns moves */
 		if (!link->announced) {
 			link->announced = true;
@@ -246,7 +263,11 @@ static int ipvl_link_event(struct net_device *dev, unsigned long event)
 		}
 		break;
 	case NETDEV_CHANGENAME:
-		ipvl_notify_link(link, IPVL_CMD_LINK_CHANGE_NTF);
+		ipvl_link_follow_name(link);
+		fallthrough;
+	case NETDEV_CHANGEMTU:
+		if (link->attached)
+			ipvl_notify_link(link, IPVL_CMD_LINK_CHANGE_NTF);
 		break;
 	}
 	return NOTIFY_DONE;

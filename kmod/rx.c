@@ -13,8 +13,12 @@
 #include <linux/if_arp.h>
 #include <linux/etherdevice.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/net_namespace.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
 #include <net/ndisc.h>
 
 #include "ipvl_priv.h"
@@ -52,8 +56,13 @@ static bool ipvl_rx_key(struct sk_buff *skb, struct ipvl_key *key)
 	return false;
 }
 
-/* ARP: the target IP of an Ethernet/IPv4 ARP packet at skb->data. */
-static bool ipvl_rx_arp_key(struct sk_buff *skb, struct ipvl_key *key)
+/*
+ * ARP: the target IP of an Ethernet/IPv4 ARP packet at skb->data; with
+ * @announce, whether it is gratuitous (sender and target IP the same, or a
+ * reply), news for every neighbour cache on the segment.
+ */
+static bool ipvl_rx_arp_key(struct sk_buff *skb, struct ipvl_key *key,
+			    bool *announce)
 {
 	const struct arphdr *arp;
 	const u8 *p;
@@ -68,6 +77,9 @@ static bool ipvl_rx_arp_key(struct sk_buff *skb, struct ipvl_key *key)
 	memset(key, 0, sizeof(*key));
 	key->family = AF_INET;
 	memcpy(&key->v4, p, 4);
+	if (announce)
+		*announce = arp->ar_op == htons(ARPOP_REPLY) ||
+			    !memcmp(p, p - ETH_ALEN - 4, 4);
 	return true;
 }
 
@@ -101,6 +113,7 @@ static rx_handler_result_t ipvl_rx_deliver(struct ipvl_port *port,
 	struct net_device *dev = link->dev;
 	struct sk_buff *skb = *pskb;
 	unsigned int len;
+	u8 pkt_type;
 	bool mcast;
 
 	if (unlikely(!(dev->flags & IFF_UP))) {
@@ -118,12 +131,12 @@ static rx_handler_result_t ipvl_rx_deliver(struct ipvl_port *port,
 	*pskb = skb;
 
 	len = skb->len + ETH_HLEN;
-	mcast = skb->pkt_type == PACKET_BROADCAST ||
-		skb->pkt_type == PACKET_MULTICAST;
+	pkt_type = skb->pkt_type;
+	mcast = pkt_type == PACKET_BROADCAST || pkt_type == PACKET_MULTICAST;
+	/* scrubbing makes every packet PACKET_HOST: keep broadcast as it was */
 	skb_scrub_packet(skb, !net_eq(dev_net(skb->dev), dev_net(dev)));
 	skb->dev = dev;
-	if (!mcast)
-		skb->pkt_type = PACKET_HOST;
+	skb->pkt_type = mcast ? pkt_type : PACKET_HOST;
 
 	ipvl_link_count_rx(link, len, mcast);
 	ipvl_addr_count(addr, len, true);
@@ -144,26 +157,96 @@ static bool ipvl_l3s_sane(struct sk_buff *skb)
 {
 	if (skb->protocol == htons(ETH_P_IP)) {
 		const struct iphdr *iph = ip_hdr(skb);
-		unsigned int len = ntohs(iph->tot_len);
+		unsigned int len;
 
 		if (!pskb_may_pull(skb, iph->ihl * 4))
 			return false;
 		iph = ip_hdr(skb);
+		if (unlikely(ip_fast_csum((const u8 *)iph, iph->ihl)))
+			return false;
+		/* a BIG TCP GRO packet has tot_len 0 */
+		len = skb_ip_totlen(skb);
 		if (len < iph->ihl * 4 || skb->len < len ||
 		    pskb_trim_rcsum(skb, len))
 			return false;
 		memset(IPCB(skb), 0, sizeof(struct inet_skb_parm));
 		IPCB(skb)->iif = skb->skb_iif;
 	} else {
-		unsigned int len = ntohs(ipv6_hdr(skb)->payload_len) +
-				   sizeof(struct ipv6hdr);
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		unsigned int len = ntohs(ip6h->payload_len);
 
-		if (skb->len < len || pskb_trim_rcsum(skb, len))
+		if (ipv6_addr_is_multicast(&ip6h->saddr) ||
+		    ipv6_addr_loopback(&ip6h->saddr))
 			return false;
+		/* payload_len 0 before a hop-by-hop header: a jumbogram */
+		if (len || ip6h->nexthdr != NEXTHDR_HOP) {
+			len += sizeof(struct ipv6hdr);
+			if (skb->len < len || pskb_trim_rcsum(skb, len))
+				return false;
+		}
 		memset(IP6CB(skb), 0, sizeof(struct inet6_skb_parm));
 		IP6CB(skb)->iif = skb->skb_iif;
 	}
 	return true;
+}
+
+/*
+ * The input route, as in-tree L3S takes it: looked up in the link's
+ * namespace with the link as the input device, so that rp_filter and the
+ * martian checks apply and the LOCAL_IN hooks find a route (xt_realm reads
+ * it). Only a local destination there goes on.
+ */
+static bool ipvl_l3s_route(struct sk_buff *skb, struct net_device *dev)
+{
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (ip_route_input_noref(skb, iph->daddr, iph->saddr,
+					 iph->tos, dev))
+			return false;
+		return skb_rtable(skb)->rt_type == RTN_LOCAL;
+	}
+#if IS_ENABLED(CONFIG_IPV6)
+	{
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		struct flowi6 fl6 = {
+			.flowi6_iif	= dev->ifindex,
+			.daddr		= ip6h->daddr,
+			.saddr		= ip6h->saddr,
+			.flowlabel	= ip6_flowinfo(ip6h),
+			.flowi6_mark	= skb->mark,
+			.flowi6_proto	= ip6h->nexthdr,
+		};
+		struct dst_entry *dst;
+
+		skb_dst_drop(skb);
+		dst = ip6_route_input_lookup(dev_net(dev), dev, &fl6, skb,
+					     RT6_LOOKUP_F_HAS_SADDR);
+		skb_dst_set(skb, dst);
+		return !dst->error &&
+		       (container_of(dst, struct rt6_info, dst)->rt6i_flags &
+			RTF_LOCAL);
+	}
+#else
+	return false;
+#endif
+}
+
+/* The binding of the packet's destination on the port of skb->dev. */
+static struct ipvl_addr *ipvl_l3s_addr(struct sk_buff *skb,
+				       struct ipvl_port **portp)
+{
+	struct ipvl_port *port = ipvl_port_find_rcu(skb->dev);
+	struct ipvl_addr *addr;
+	struct ipvl_key key;
+
+	*portp = port;
+	if (!port || !ipvl_rx_key(skb, &key))
+		return NULL;
+	addr = ipvl_addr_lookup(port, &key);
+	if (!addr)
+		ipvl_port_drop(port, IPVL_DROP_NO_BINDING);
+	return addr;
 }
 
 /* After the hooks accepted it: re-dispatch, as the table may have moved. */
@@ -172,18 +255,10 @@ static int ipvl_l3s_deliver(struct net *net, struct sock *sk,
 {
 	struct ipvl_port *port;
 	struct ipvl_addr *addr;
-	struct ipvl_key key;
 
 	rcu_read_lock();
-	port = ipvl_port_find_rcu(skb->dev);
-	if (!port || !ipvl_rx_key(skb, &key)) {
-		rcu_read_unlock();
-		kfree_skb(skb);
-		return NET_RX_DROP;
-	}
-	addr = ipvl_addr_lookup(port, &key);
+	addr = ipvl_l3s_addr(skb, &port);
 	if (!addr) {
-		ipvl_port_drop(port, IPVL_DROP_NO_BINDING);
 		rcu_read_unlock();
 		kfree_skb(skb);
 		return NET_RX_DROP;
@@ -194,13 +269,60 @@ static int ipvl_l3s_deliver(struct net *net, struct sock *sk,
 	return NET_RX_SUCCESS;
 }
 
+/* After PREROUTING (which may have rewritten the destination): route. */
 static int ipvl_l3s_input(struct net *net, struct sock *sk,
 			  struct sk_buff *skb)
 {
 	u8 pf = skb->protocol == htons(ETH_P_IP) ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	struct ipvl_port *port;
+	struct ipvl_addr *addr;
+	int ret;
 
-	return NF_HOOK(pf, NF_INET_LOCAL_IN, net, NULL, skb, skb->dev, NULL,
-		       ipvl_l3s_deliver);
+	rcu_read_lock();
+	addr = ipvl_l3s_addr(skb, &port);
+	if (!addr)
+		goto drop;
+	if (!ipvl_l3s_route(skb, addr->link->dev)) {
+		ipvl_port_drop(port, IPVL_DROP_POLICY);
+		goto drop;
+	}
+	ret = NF_HOOK(pf, NF_INET_LOCAL_IN, net, NULL, skb, skb->dev, NULL,
+		      ipvl_l3s_deliver);
+	rcu_read_unlock();
+	return ret;
+
+drop:
+	rcu_read_unlock();
+	kfree_skb(skb);
+	return NET_RX_DROP;
+}
+
+static unsigned int ipvl_nf_accept(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	return NF_ACCEPT;
+}
+
+/*
+ * NFQUEUE may hold L3S packets whose okfn is in this module. Unregistering
+ * a hook makes the core drop what the queues of that namespace hold: do
+ * that in every namespace once no port is left, before the module goes.
+ */
+void ipvl_l3s_flush_queues(void)
+{
+	static const struct nf_hook_ops ops = {
+		.hook		= ipvl_nf_accept,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_LAST,
+	};
+	struct net *net;
+
+	down_read(&net_rwsem);
+	for_each_net(net)
+		if (!nf_register_net_hook(net, &ops))
+			nf_unregister_net_hook(net, &ops);
+	up_read(&net_rwsem);
 }
 
 static rx_handler_result_t ipvl_rx_l3s(struct ipvl_port *port,
@@ -251,12 +373,13 @@ static rx_handler_result_t ipvl_rx_l2(struct ipvl_port *port,
 	struct sk_buff *skb = *pskb;
 	struct ipvl_addr *addr;
 	struct sk_buff *nskb;
+	bool found, announce = false;
 	struct ipvl_key key;
-	bool found;
 
 	if (skb->pkt_type == PACKET_HOST) {
 		found = skb->protocol == htons(ETH_P_ARP) ?
-			ipvl_rx_arp_key(skb, &key) : ipvl_rx_key(skb, &key);
+			ipvl_rx_arp_key(skb, &key, NULL) :
+			ipvl_rx_key(skb, &key);
 		addr = found ? ipvl_addr_lookup(port, &key) : NULL;
 		if (addr)
 			return ipvl_rx_deliver(port, addr, pskb);
@@ -268,7 +391,7 @@ static rx_handler_result_t ipvl_rx_l2(struct ipvl_port *port,
 
 	/* ARP requests and neighbour solicitations go to the owner only */
 	if (skb->protocol == htons(ETH_P_ARP))
-		found = ipvl_rx_arp_key(skb, &key);
+		found = ipvl_rx_arp_key(skb, &key, &announce);
 	else if (skb->protocol == htons(ETH_P_IPV6))
 		found = ipvl_rx_ns_key(skb, &key);
 	else
@@ -277,10 +400,11 @@ static rx_handler_result_t ipvl_rx_l2(struct ipvl_port *port,
 		addr = ipvl_addr_lookup(port, &key);
 		if (addr)
 			return ipvl_rx_deliver(port, addr, pskb);
-		return ipvl_rx_pass(port);
+		if (!announce)
+			return ipvl_rx_pass(port);
 	}
 
-	/* other multicast: every link that wants it, and the master */
+	/* other multicast and gratuitous ARP: every link that wants it */
 	nskb = skb_clone(skb, GFP_ATOMIC);
 	if (nskb) {
 		skb_push(nskb, ETH_HLEN);

@@ -9,6 +9,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/icmpv6.h>
 #include <linux/etherdevice.h>
 #include <net/ip.h>
@@ -24,7 +25,9 @@ struct ipvl_tx {
 	struct ipvl_key	saddr;		/* IP source, ARP sender */
 	struct ipvl_key	daddr;		/* IP destination, ARP target */
 	struct ipvl_key	claim;		/* target of a neighbour advertisement */
+	const u8	*arp_sha;	/* ARP sender hardware address */
 	bool		has_claim;
+	bool		router_msg;	/* RA or redirect: never from a link */
 };
 
 static void ipvl_key4(struct ipvl_key *key, const void *a)
@@ -52,25 +55,46 @@ static bool ipvl_tx_parse_arp(struct sk_buff *skb, struct ipvl_tx *tx)
 	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4)
 		return false;
 	p = (const u8 *)(arp + 1);
+	tx->arp_sha = p;
 	ipvl_key4(&tx->saddr, p + ETH_ALEN);
 	ipvl_key4(&tx->daddr, p + 2 * ETH_ALEN + 4);
 	return true;
 }
 
-/* A neighbour advertisement claims its target: remember it. */
-static void ipvl_tx_parse_na(struct sk_buff *skb, struct ipvl_tx *tx)
+/*
+ * ICMPv6 behind any extension headers: a neighbour advertisement claims
+ * its target; router advertisements and redirects are a router's to send.
+ * False when the extension headers cannot be walked.
+ */
+static bool ipvl_tx_parse_icmp6(struct sk_buff *skb, struct ipvl_tx *tx)
 {
-	const unsigned int off = ETH_HLEN + sizeof(struct ipv6hdr);
-	const struct nd_msg *na;
+	int off = ETH_HLEN + sizeof(struct ipv6hdr);
+	u8 nexthdr = ipv6_hdr(skb)->nexthdr;
+	const struct nd_msg *msg;
+	__be16 frag_off;
 
-	if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6 ||
-	    !pskb_may_pull(skb, off + sizeof(*na)))
-		return;
-	na = (const struct nd_msg *)(skb->data + off);
-	if (na->icmph.icmp6_type != NDISC_NEIGHBOUR_ADVERTISEMENT)
-		return;
-	ipvl_key6(&tx->claim, &na->target);
-	tx->has_claim = true;
+	off = ipv6_skip_exthdr(skb, off, &nexthdr, &frag_off);
+	if (off < 0)
+		return false;
+	if (nexthdr != IPPROTO_ICMPV6 || frag_off)
+		return true;
+	if (!pskb_may_pull(skb, off + sizeof(struct icmp6hdr)))
+		return false;
+	msg = (const struct nd_msg *)(skb->data + off);
+	switch (msg->icmph.icmp6_type) {
+	case NDISC_NEIGHBOUR_ADVERTISEMENT:
+		if (!pskb_may_pull(skb, off + sizeof(*msg)))
+			return false;
+		msg = (const struct nd_msg *)(skb->data + off);
+		ipvl_key6(&tx->claim, &msg->target);
+		tx->has_claim = true;
+		break;
+	case NDISC_ROUTER_ADVERTISEMENT:
+	case NDISC_REDIRECT:
+		tx->router_msg = true;
+		break;
+	}
+	return true;
 }
 
 /*
@@ -112,13 +136,28 @@ static bool ipvl_tx_parse(struct sk_buff *skb, struct ipvl_tx *tx)
 			return false;
 		ipvl_key6(&tx->saddr, &ip6h->saddr);
 		ipvl_key6(&tx->daddr, &ip6h->daddr);
-		ipvl_tx_parse_na(skb, tx);
-		return true;
+		return ipvl_tx_parse_icmp6(skb, tx);
 	}
 	case htons(ETH_P_ARP):
 		return ipvl_tx_parse_arp(skb, tx);
 	}
 	return false;
+}
+
+/*
+ * The one link-local address a link may send from: the one the kernel
+ * derives from its MAC address and dev_id (EUI-64), distinct for every
+ * link of a port, the master's and any router's. Others (fe80::1 of the
+ * segment's router, say) are spoofed.
+ */
+static bool ipvl_tx_own_ll(struct ipvl_link *link, const struct in6_addr *a)
+{
+	u8 eui[8];
+
+	if (a->s6_addr32[0] != htonl(0xfe800000) || a->s6_addr32[1] ||
+	    addrconf_ifid_eui48(eui, link->dev))
+		return false;
+	return !memcmp(eui, &a->s6_addr[8], sizeof(eui));
 }
 
 /* May @link use @key as its own? Unspecified and own link-local are ok. */
@@ -135,8 +174,7 @@ static struct ipvl_addr *ipvl_tx_own(struct ipvl_link *link,
 		return key->v4 ? ERR_PTR(-EPERM) : NULL;
 	if (ipv6_addr_any(&key->v6))
 		return NULL;
-	if ((ipv6_addr_type(&key->v6) & IPV6_ADDR_LINKLOCAL) &&
-	    ipv6_chk_addr(dev_net(link->dev), &key->v6, link->dev, 0))
+	if (ipvl_tx_own_ll(link, &key->v6))
 		return NULL;
 	return ERR_PTR(-EPERM);
 }
@@ -150,6 +188,11 @@ static struct ipvl_addr *ipvl_tx_source(struct ipvl_link *link,
 {
 	struct ipvl_addr *claim;
 
+	if (tx->router_msg && READ_ONCE(link->port->spoof_check))
+		return ERR_PTR(-EPERM);
+	if (tx->arp_sha && READ_ONCE(link->port->spoof_check) &&
+	    !ether_addr_equal(tx->arp_sha, link->dev->dev_addr))
+		return ERR_PTR(-EPERM);
 	if (tx->has_claim) {
 		claim = ipvl_tx_own(link, &tx->claim);
 		if (IS_ERR(claim))
@@ -267,28 +310,48 @@ static int ipvl_tx_local(struct ipvl_port *port, struct ipvl_addr *daddr,
 	return NET_XMIT_SUCCESS;
 }
 
-/* Validate the source; count it. False when the frame must be dropped. */
+/*
+ * Validate the frame: no VLAN tag (in the skb or in the frame: a link
+ * stays on the master's segment), the link's own MAC and IP source. On
+ * success *saddr is the binding to count the frame on once it is sent.
+ * False when the frame must be dropped.
+ */
 static bool ipvl_tx_check(struct ipvl_link *link, struct sk_buff *skb,
-			  struct ipvl_tx *tx)
+			  struct ipvl_tx *tx, struct ipvl_addr **saddr)
 {
 	struct ipvl_port *port = link->port;
-	struct ipvl_addr *saddr;
+	bool spoof_check = READ_ONCE(port->spoof_check);
 
+	*saddr = NULL;
+	if (unlikely(skb_vlan_tag_present(skb))) {
+		ipvl_port_drop(port, IPVL_DROP_POLICY);
+		return false;
+	}
 	if (unlikely(!ipvl_tx_parse(skb, tx))) {
+		if (eth_type_vlan(skb->protocol)) {
+			ipvl_port_drop(port, IPVL_DROP_POLICY);
+			return false;
+		}
 		/* other protocols: only without the spoof check, in L2 */
-		if (port->mode == IPVL_MODE_L2 && !READ_ONCE(port->spoof_check) &&
+		if (port->mode == IPVL_MODE_L2 && !spoof_check &&
 		    skb->len >= ETH_HLEN)
 			return true;
 		ipvl_port_drop(port, IPVL_DROP_MALFORMED);
 		return false;
 	}
-	saddr = ipvl_tx_source(link, tx);
-	if (IS_ERR(saddr)) {
+	if (spoof_check &&
+	    !ether_addr_equal(eth_hdr(skb)->h_source, link->dev->dev_addr)) {
 		ipvl_port_drop(port, IPVL_DROP_SPOOFED);
 		return false;
 	}
-	if (saddr && skb->protocol != htons(ETH_P_ARP))
-		ipvl_addr_count(saddr, skb->len, false);
+	*saddr = ipvl_tx_source(link, tx);
+	if (IS_ERR(*saddr)) {
+		*saddr = NULL;
+		ipvl_port_drop(port, IPVL_DROP_SPOOFED);
+		return false;
+	}
+	if (skb->protocol == htons(ETH_P_ARP))
+		*saddr = NULL;
 	return true;
 }
 
@@ -382,6 +445,7 @@ static int ipvl_tx_l2(struct ipvl_link *link, struct sk_buff *skb,
 netdev_tx_t ipvl_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct ipvl_link *link = netdev_priv(dev);
+	struct ipvl_addr *saddr = NULL;
 	unsigned int len = skb->len;
 	int ret = NET_XMIT_DROP;
 	struct ipvl_tx tx;
@@ -395,7 +459,7 @@ netdev_tx_t ipvl_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * without rcu_read_lock()); the address table's readers need it.
 	 */
 	rcu_read_lock();
-	if (!ipvl_tx_check(link, skb, &tx)) {
+	if (!ipvl_tx_check(link, skb, &tx, &saddr)) {
 		kfree_skb(skb);
 		goto out_unlock;
 	}
@@ -412,6 +476,9 @@ netdev_tx_t ipvl_start_xmit(struct sk_buff *skb, struct net_device *dev)
 		kfree_skb(skb);
 		break;
 	}
+	/* the binding is RCU-freed: count on it before unlocking */
+	if (saddr && (ret == NET_XMIT_SUCCESS || ret == NET_XMIT_CN))
+		ipvl_addr_count(saddr, len, false);
 out_unlock:
 	rcu_read_unlock();
 out:

@@ -16,6 +16,8 @@ PACKAGES=(
 	iputils-ping
 	iperf3
 	nftables
+	iptables # tests/kernel/test_attack.py: an xt match in the L3S hooks
+	ethtool # test_attack.py: the links' features
 	python3-pytest
 	python3-pyroute2
 	procps

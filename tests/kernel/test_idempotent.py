@@ -82,7 +82,8 @@ def test_addr_replace_with_a_bad_address_changes_nothing(netns, bad, msg):
     before = ctl_json("addr", "show", "port", t.master)["addrs"]
     p = ctl("addr", "replace", l1, "10.1.0.14", bad, "fd01::e", check=False)
     assert p.returncode == 2
-    assert p.stderr.startswith("Error: " + msg), p.stderr
+    # the message names the entry that was refused
+    assert p.stderr.startswith(f"Error: {bad}: {msg}"), p.stderr
     assert ctl_json("addr", "show", "port", t.master)["addrs"] == before
     port = ctl_json("port", "show", t.master)["ports"][0]
     assert port["binding-count"] == 3

@@ -442,6 +442,10 @@ def qemu_cmd(args, bzimage, initrd, status):
         "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
         "-fsdev", "local,id=work,path=%s,%s" % (os.path.realpath(TOP), p9),
         "-device", "virtio-9p-pci,fsdev=work,mount_tag=work",
+        # a physical NIC (virtio_net, once loaded), on a hub with nothing
+        # else: the tests' stand-in for a real host's NIC, no traffic
+        "-netdev", "hubport,id=nic0,hubid=0",
+        "-device", "virtio-net-pci,netdev=nic0,mac=52:54:00:12:34:56",
         "-kernel", bzimage, "-initrd", initrd,
         "-append", " ".join(cmdline),
     ] + [a for extra in args.qemu_arg for a in shlex.split(extra)]
