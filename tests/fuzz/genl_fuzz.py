@@ -778,7 +778,7 @@ class Churn:
             ("link-updown", 2), ("bind", 12), ("unbind", 5), ("replace", 5),
             ("netns-add", 2), ("netns-del", 1), ("master-mtu", 1),
             ("link-to-tenant", 2 if self.tenant_pid else 0),
-            ("big-replace", 1)]
+            ("big-replace", 1), ("group-del", 1), ("master-to-netns", 1)]
         name = rnd.choices([a for a, _ in acts], [w for _, w in acts])[0]
         self.actions[name] = self.actions.get(name, 0) + 1
         self.do(name, m, link, ns)
@@ -871,6 +871,15 @@ class Churn:
             sh(f"ip netns add {ns} && ip -n {ns} link set lo up")
         elif name == "netns-del":
             sh(f"ip netns del {ns}")
+        elif name == "group-del":
+            # a master and links of its port unregistered in one batch
+            for dev in [m] + rnd.sample(LINKS, 2):
+                sh(f"ip link set {dev} group 7")
+            sh("ip link del group 7")
+        elif name == "master-to-netns":
+            # with its port, next to links that may live there: the
+            # namespace's deletion then unregisters them in one batch
+            sh(f"ip link set {m} netns {ns}")
 
     def monitor(self, stop):
         g = nl.Genl(timeout=0.5)

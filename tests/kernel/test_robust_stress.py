@@ -78,6 +78,14 @@ def frames(mac):
                      socket.inet_pton(socket.AF_INET6, "fd07::99"),
                      socket.inet_pton(socket.AF_INET6, "ff02::1"))
     yield b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + v6 + na
+    # the same NA behind a destination options header
+    v6x = v6[:4] + struct.pack("!HBB", 8 + len(na), 60, 255) + v6[8:]
+    yield (b"\x33\x33\x00\x00\x00\x01" + mac + b"\x86\xdd" + v6x +
+           struct.pack("!BBBB4x", 58, 0, 1, 4) + na)
+    # 802.1Q-tagged, and from a forged source MAC
+    yield bc + mac + b"\x81\x00\x00\x64\x08\x00" + ip4(src, "10.0.0.1", udp())
+    yield e4[:6] + b"\x02\x00\x5e\x00\x53\x01" + b"\x08\x00" + \
+        ip4(src, "10.0.0.1", udp())
 
 import errno
 n = errs = 0
