@@ -549,8 +549,6 @@ def physical_nic():
     return None
 
 
-@pytest.mark.skipif(os.uname().release.endswith("-ipvl-debug"),
-                    reason="the debug kernel has no NIC driver")
 def test_tenant_port_on_a_physical_nic_dies_with_its_netns(ipvl):
     """A tenant given a physical NIC makes a port on it: when its namespace
     goes, the NIC returns to the initial namespace, without the port."""
