@@ -304,9 +304,9 @@ void ipvl_addr_flush_link(struct ipvl_link *link)
  *
  * The validators run for every address added anywhere, in process context;
  * IPv4 holds RTNL, IPv6 does not always, so the ports and their tables are
- * read under RCU, as the data path does. A port's master stays valid here:
- * the core waits for a grace period between the notifier that unhooks the
- * port and dropping its reference.
+ * read under RCU, as the data path does: ipvl_port_destroy() takes a port
+ * out of the idr and waits for a grace period before it destroys the table
+ * and frees the port, and the master outlives its port.
  */
 static int ipvl_addr_validate(struct net_device *dev,
 			      const struct ipvl_key *key,

@@ -216,7 +216,7 @@ static struct ipvl_link *ipvl_nl_link(struct sk_buff *skb,
 	}
 
 	dev = __dev_get_by_name(net, nla_data(attr));
-	if (dev && netif_is_ipvl(dev))
+	if (dev && ipvl_is_link(dev))
 		return netdev_priv(dev);
 	NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such link");
 	return ERR_PTR(-ENODEV);
@@ -838,7 +838,7 @@ out:
 /* link-new with exist-ok: is @dev the link that was asked for? */
 static bool ipvl_link_same(struct net_device *dev, struct ipvl_port *port)
 {
-	return netif_is_ipvl(dev) &&
+	return ipvl_is_link(dev) &&
 	       ((struct ipvl_link *)netdev_priv(dev))->port == port;
 }
 

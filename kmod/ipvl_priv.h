@@ -175,7 +175,7 @@ void ipvl_notifier_exit(void);
 /* link.c */
 extern struct rtnl_link_ops ipvl_link_ops;
 extern struct idr ipvl_links;
-bool netif_is_ipvl(const struct net_device *dev);
+bool ipvl_is_link(const struct net_device *dev);
 struct net_device *ipvl_link_create(struct net *net, const char *name,
 				    struct ipvl_port *port, u32 mtu,
 				    struct netlink_ext_ack *extack);

@@ -18,7 +18,7 @@ DEFINE_IDR(ipvl_links);
 
 static const struct net_device_ops ipvl_netdev_ops;
 
-bool netif_is_ipvl(const struct net_device *dev)
+bool ipvl_is_link(const struct net_device *dev)
 {
 	return dev->netdev_ops == &ipvl_netdev_ops;
 }
@@ -334,10 +334,10 @@ static int ipvl_newlink(struct net *src_net, struct net_device *dev,
 
 static size_t ipvl_get_size(const struct net_device *dev)
 {
-	return nla_total_size(sizeof(u32)) +	/* IFLA_IPVL_LINK_ID */
-	       nla_total_size(sizeof(u32)) +	/* IFLA_IPVL_PORT_IFINDEX */
-	       nla_total_size(sizeof(u32)) +	/* IFLA_IPVL_MODE */
-	       nla_total_size(sizeof(u32));	/* IFLA_IPVL_FLAGS */
+	return nla_total_size(sizeof(u32)) +	/* IPVL_A_LINKINFO_LINK_ID */
+	       nla_total_size(sizeof(u32)) +	/* ..._PORT_IFINDEX */
+	       nla_total_size(sizeof(u32)) +	/* ..._MODE */
+	       nla_total_size(sizeof(u32));	/* ..._FLAGS */
 }
 
 static int ipvl_fill_info(struct sk_buff *skb, const struct net_device *dev)

@@ -11,14 +11,14 @@
 /* All ports by id, so dumps can resume by key. RTNL protects it. */
 DEFINE_IDR(ipvl_ports);
 
-static bool netif_is_ipvl_master(const struct net_device *dev)
+static bool ipvl_is_master(const struct net_device *dev)
 {
 	return rcu_access_pointer(dev->rx_handler) == ipvl_handle_frame;
 }
 
 struct ipvl_port *ipvl_port_get_rtnl(const struct net_device *dev)
 {
-	if (!netif_is_ipvl_master(dev))
+	if (!ipvl_is_master(dev))
 		return NULL;
 	return rtnl_dereference(dev->rx_handler_data);
 }
@@ -44,7 +44,7 @@ static int ipvl_master_check(struct net_device *master,
 		NL_SET_ERR_MSG(extack, "master cannot be a loopback device");
 		return -EINVAL;
 	}
-	if (netif_is_ipvl(master)) {
+	if (ipvl_is_link(master)) {
 		NL_SET_ERR_MSG(extack, "master cannot be an ipvl link");
 		return -EINVAL;
 	}
@@ -52,7 +52,7 @@ static int ipvl_master_check(struct net_device *master,
 		NL_SET_ERR_MSG(extack, "master must be an Ethernet device");
 		return -EINVAL;
 	}
-	if (netif_is_ipvl_master(master)) {
+	if (ipvl_is_master(master)) {
 		NL_SET_ERR_MSG(extack, "master has an ipvl port already");
 		return -EEXIST;
 	}
@@ -278,7 +278,7 @@ static int ipvl_netdev_event(struct notifier_block *nb, unsigned long event,
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 
-	if (netif_is_ipvl(dev))
+	if (ipvl_is_link(dev))
 		return ipvl_link_event(dev, event);
 	return ipvl_master_event(dev, event);
 }
