@@ -28,6 +28,9 @@ PACKAGES=(
 	libc6-dev
 	libmnl-dev
 	pkg-config
+	libjansson-dev # the CNI plugin (cni/) reads and writes JSON with it
+	# tests/kernel/test_cni.py: the reference plugins (ipvlan, host-local)
+	containernetworking-plugins
 	# the UAPI header is generated with the kernel's ynl-gen-c.py, which
 	# validates the spec against its schema; ynl's cli.py is a test client
 	linux-source-6.12
