@@ -234,6 +234,7 @@ again:
 		if (e->code == CNI_ERR_VERSION && !lowered &&
 		    c->vidx == CNI_VERSION_1_1_0) {
 			lowered = true;
+			e->code = 0;
 			json_object_set_new(conf, "cniVersion",
 					    json_string("1.0.0"));
 			goto again;

@@ -612,9 +612,6 @@ static int cmd_check(struct cni *c)
 	if (!c->conf.has_prev)
 		return cni_fail(&c->err, CNI_ERR_CONFIG,
 				"required prevResult missing", NULL);
-	if (c->conf.ipam_type &&
-	    cni_ipam_exec(&c->conf, &c->env, "CHECK", NULL, &c->err))
-		return -1;
 	if (open_ipvl(c) || open_netns(c, &nsfd))
 		return -1;
 	o.tag = owner;
@@ -625,6 +622,9 @@ static int cmd_check(struct cni *c)
 		err = check_link(c, &o.links[0], nsfd);
 	free(o.links);
 	close(nsfd);
+	/* then the IPAM plugin's own check */
+	if (!err && c->conf.ipam_type)
+		err = cni_ipam_exec(&c->conf, &c->env, "CHECK", NULL, &c->err);
 	return err;
 }
 

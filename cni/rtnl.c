@@ -84,7 +84,8 @@ static struct nlmsghdr *msg(struct rtnl *r, uint16_t type, uint16_t flags,
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	if (!(flags & NLM_F_DUMP))
+	/* NLM_F_EXCL shares its bit with NLM_F_MATCH, one half of NLM_F_DUMP */
+	if ((flags & NLM_F_DUMP) != NLM_F_DUMP)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = ++r->seq;
 	mnl_nlmsg_put_extra_header(nlh, hdrlen);
