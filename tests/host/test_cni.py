@@ -161,3 +161,29 @@ def test_no_leaks(command, c):
     rc, out, err = cni(command, c, wrapper=VG, **ATTACH)
     assert rc != 99, err
     assert out is not None
+
+
+def example_confs():
+    """The plugin configurations of cni/examples, as a runtime hands them
+    over (the list's name and cniVersion injected)."""
+    import yaml
+    d = REPO / "cni" / "examples"
+    out = []
+    for f in sorted(d.glob("*.conflist")):
+        lst = json.loads(f.read_text())
+        for p in lst["plugins"]:
+            out.append((f.name, dict(p, name=lst["name"],
+                                     cniVersion=lst["cniVersion"])))
+    for f in sorted(d.glob("*.yaml")):
+        out.append((f.name, json.loads(yaml.safe_load(f.read_text())
+                                       ["spec"]["config"])))
+    return out
+
+
+@pytest.mark.parametrize("name,c", example_confs())
+def test_examples_parse(name, c):
+    """Every example is a valid configuration: the plugin gets as far as
+    the namespace (code 3) once the master exists."""
+    assert c["type"] == "ipvl"
+    assert_error(cni("ADD", dict(c, master="lo"), **ATTACH), 3,
+                 version=c["cniVersion"])
