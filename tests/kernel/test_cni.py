@@ -504,3 +504,83 @@ def test_side_by_side_with_reference(netns, tmp_path):
     ours = pods_scenario(netns, tmp_path, PLUGIN, "o")
     assert ref == {"own": True, "free": True, "host": True}, ref
     assert ours == {"own": True, "free": False, "host": False}, ours
+
+
+# ---- a real runtime: podman with the CNI backend ------------------------
+
+@pytest.fixture
+def podman(topo, tmp_path):
+    """podman (rootful, storage under tmp_path, a busybox rootfs) with an
+    ipvl network on topo's master. libcni keeps its cache in /var/lib/cni,
+    read-only in the guest: a tmpfs goes over it for the test."""
+    if not Path("/usr/bin/podman").exists() or \
+            not Path("/bin/busybox").exists():
+        pytest.skip("needs podman and busybox-static")
+    if not Path("/var/lib/cni").is_dir():
+        pytest.skip("no /var/lib/cni to mount a tmpfs on "
+                    "(scripts/deps.sh makes it)")
+    rootfs = tmp_path / "rootfs"
+    for d in ("bin", "proc", "sys", "dev", "etc", "tmp"):
+        (rootfs / d).mkdir(parents=True)
+    sh(f"cp /bin/busybox {rootfs}/bin/")
+    for a in ("sh", "ping", "ip", "sleep"):
+        (rootfs / "bin" / a).symlink_to("busybox")
+    bindir, netdir = tmp_path / "bin", tmp_path / "net"
+    bindir.mkdir()
+    netdir.mkdir()
+    (bindir / "ipvl").symlink_to(PLUGIN)
+    net = Net(topo, tmp_path / "ipam", name="ipvl")
+    (netdir / "ipvl.conflist").write_text(json.dumps({
+        "cniVersion": "1.0.0", "name": "ipvl",
+        "plugins": [{k: v for k, v in net.conf.items()
+                     if k not in ("cniVersion", "name")}]}))
+    conf = tmp_path / "containers.conf"
+    conf.write_text(f"""[network]
+network_backend = "cni"
+cni_plugin_dirs = ["{bindir}", "/usr/lib/cni"]
+network_config_dir = "{netdir}"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "crun"
+""")
+    sh("mount -t tmpfs tmpfs /var/lib/cni")
+    env = dict(os.environ, CONTAINERS_CONF=str(conf))
+    base = ["podman", "--root", str(tmp_path / "storage"), "--runroot",
+            f"/run/podman-{topo.tag}", "--storage-driver", "vfs"]
+
+    def run(*args, check=True):
+        p = subprocess.run(base + list(args), env=env, capture_output=True,
+                           text=True, timeout=180)
+        if check:
+            assert p.returncode == 0, (args, p.stdout, p.stderr)
+        return p
+
+    run.rootfs = str(rootfs)
+    yield run
+    run("rm", "-f", "-a", "-t", "0", check=False)
+    sh("umount /var/lib/cni", check=False)
+
+
+def test_podman(podman, topo):
+    """Two containers on an ipvl network: they reach each other and the
+    outside, their bindings count the traffic, podman rm leaves nothing."""
+    for c in ("pc1", "pc2"):
+        podman("run", "-d", "--name", c, "--network", "ipvl", "--cap-add",
+               "NET_RAW", "--rootfs", podman.rootfs, "/bin/sleep", "600")
+    links = our_links()
+    assert len(links) == 2
+    assert all(l["owner"].startswith("cni/ipvl/") for l in links)
+    addrs = {b["link-id"]: b["addr"] for b in bindings()}
+    assert len(addrs) == 2
+    a1 = addrs[links[0]["id"]]
+    a2 = addrs[links[1]["id"]]
+    cid1 = links[0]["owner"].split("/")[2]
+    podman("exec", cid1, "ping", "-c", "1", "-W", "3", "10.0.0.1")
+    podman("exec", cid1, "ping", "-c", "1", "-W", "3", a2)
+    st = {b["addr"]: b["stats"] for b in
+          ctl_json("-s", "addr", "show")["addrs"]}
+    assert st[a1]["rx-packets"] >= 2 and st[a1]["tx-packets"] >= 2, st
+    assert st[a2]["rx-packets"] >= 1, st
+    podman("rm", "-f", "-t", "0", "pc1", "pc2")
+    assert our_links() == [] and bindings() == []
