@@ -1,17 +1,20 @@
 # ipvlanctl: top-level build, tests and demo.
 #
-#   make              build libipvlanctl and ipvlanctl (and ipvl.ko when the
-#                     kernel build dir KDIR exists)
+#   make              build libipvlanctl, ipvlanctl and the CNI plugin (and
+#                     ipvl.ko when the kernel build dir KDIR exists)
 #   make check        install what is missing, build, run the host tests and
 #                     the in-VM suite on the newest Debian 6.1 and 6.12 kernels
 #                     and on a debug kernel (KASAN, lockdep, kmemleak, fail-nth)
 #   make demo         boot the 6.1 VM and run a provisioning scenario
-#   make install      install the library, the CLI, man pages (and ipvl.ko)
+#   make install      install the library, the CLI, man pages, the CNI plugin
+#                     in CNIDIR (/usr/lib/cni) (and ipvl.ko)
 #   make bench        benchmarks (separate from the tests)
 
 VERSION    := $(shell cat VERSION)
 KDIR       ?= /lib/modules/$(shell uname -r)/build
 PREFIX     ?= /usr/local
+# the CNI plugin goes where runtimes look for plugins (CNI_PATH)
+CNIDIR     ?= /usr/lib/cni
 DESTDIR    ?=
 PYTHON     := /usr/bin/python3
 KERNELS    ?= 6.1 6.12
@@ -38,6 +41,7 @@ all: userland
 userland:
 	$(MAKE) -C libipvlanctl
 	$(MAKE) -C ipvlanctl
+	$(MAKE) -C cni
 
 kmod:
 	$(MAKE) -C kmod KDIR=$(KDIR)
@@ -127,6 +131,7 @@ install: userland
 	$(MAKE) -C libipvlanctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C ipvlanctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 	$(MAKE) -C ipvlanctl install-extra PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C cni install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) CNIDIR=$(CNIDIR)
 	install -d $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(DESTDIR)$(PREFIX)/share/man/man8
 	for m in man/*.[0-9]; do \
@@ -140,6 +145,7 @@ install: userland
 clean:
 	$(MAKE) -C libipvlanctl clean
 	$(MAKE) -C ipvlanctl clean
+	$(MAKE) -C cni clean
 	-$(MAKE) -C kmod clean
 	rm -rf .build .vm
 

@@ -5,7 +5,7 @@
 #include "cli.h"
 
 const char cli_link_usage[] =
-	"ipvlanctl link add NAME port DEV [ netns NETNS ] [ mtu MTU ] [ exist-ok ]\n"
+	"ipvlanctl link add NAME port DEV [ netns NETNS ] [ mtu MTU ] [ owner OWNER ] [ exist-ok ]\n"
 	"ipvlanctl link del { NAME | id ID }\n"
 	"ipvlanctl link show [ NAME | id ID | port DEV ]";
 
@@ -39,6 +39,8 @@ void link_print(struct cli *c, const struct ipvl_link *l, bool stats)
 			json_int(j, "netnsid", l->netnsid);
 		json_uint(j, "mtu", l->mtu);
 		json_uint(j, "binding-count", l->binding_count);
+		if (l->owner[0])
+			json_str(j, "owner", l->owner);
 		if (stats && l->has_stats)
 			link_counters(c, &l->stats);
 		json_obj_end(j);
@@ -52,7 +54,10 @@ void link_print(struct cli *c, const struct ipvl_link *l, bool stats)
 		printf("ifindex %u", l->port_ifindex);
 	if (l->has_netnsid)
 		printf(" netnsid %d", l->netnsid);
-	printf(" mtu %u bindings %u\n", l->mtu, l->binding_count);
+	printf(" mtu %u bindings %u", l->mtu, l->binding_count);
+	if (l->owner[0])
+		printf(" owner %s", l->owner);
+	printf("\n");
 	if (stats && l->has_stats)
 		link_counters(c, &l->stats);
 }
@@ -123,6 +128,19 @@ static int link_add(struct cli *c, int argc, char **argv)
 			if (!ret && cfg.mtu == 0)
 				ret = cli_error(c, "invalid mtu \"%s\"", argv[0]);
 			have_mtu = true;
+		} else if (cli_is(argv[0], "owner")) {
+			if (cfg.owner) {
+				ret = cli_duplicate(c, cmd, "owner");
+				break;
+			}
+			ret = cli_need_arg(c, cmd, "owner", &argc, &argv);
+			if (ret)
+				break;
+			cfg.owner = argv[0];
+			if (!cfg.owner[0] ||
+			    strlen(cfg.owner) >= IPVL_LINK_OWNER_LEN)
+				ret = cli_error(c, "invalid owner \"%s\" (1 to %d bytes)",
+						argv[0], IPVL_LINK_OWNER_LEN - 1);
 		} else if (cli_is(argv[0], "exist-ok")) {
 			if (cfg.exist_ok) {
 				ret = cli_duplicate(c, cmd, "exist-ok");

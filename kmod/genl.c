@@ -61,6 +61,8 @@ static const struct nla_policy ipvl_link_new_policy[IPVL_A_LINK_MAX + 1] = {
 	[IPVL_A_LINK_NETNS_FD]	= { .type = NLA_U32 },
 	[IPVL_A_LINK_MTU]	= NLA_POLICY_MIN(NLA_U32, ETH_MIN_MTU),
 	[IPVL_A_LINK_EXIST_OK]	= { .type = NLA_FLAG },
+	[IPVL_A_LINK_OWNER]	= { .type = NLA_NUL_STRING,
+				    .len = IPVL_OWNER_LEN - 1 },
 };
 
 static const struct nla_policy ipvl_link_del_policy[IPVL_A_LINK_MAX + 1] = {
@@ -346,6 +348,9 @@ static int ipvl_fill_link(struct sk_buff *skb, struct ipvl_link *link,
 	    nla_put_string(skb, IPVL_A_LINK_PORT_IFNAME, master->name) ||
 	    nla_put_u32(skb, IPVL_A_LINK_MTU, dev->mtu) ||
 	    nla_put_u32(skb, IPVL_A_LINK_BINDING_COUNT, link->n_addrs))
+		goto cancel;
+	if (link->owner[0] &&
+	    nla_put_string(skb, IPVL_A_LINK_OWNER, link->owner))
 		goto cancel;
 
 	if (!net_eq(dev_net(dev), net)) {
@@ -845,6 +850,7 @@ static bool ipvl_link_same(struct net_device *dev, struct ipvl_port *port)
 static int ipvl_nl_link_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
+	const char *owner = NULL;
 	const char *name = NULL;
 	struct net *net = NULL;
 	struct net_device *dev;
@@ -855,6 +861,8 @@ static int ipvl_nl_link_new_doit(struct sk_buff *skb, struct genl_info *info)
 
 	if (attrs[IPVL_A_LINK_IFNAME])
 		name = nla_data(attrs[IPVL_A_LINK_IFNAME]);
+	if (attrs[IPVL_A_LINK_OWNER])
+		owner = nla_data(attrs[IPVL_A_LINK_OWNER]);
 	if (attrs[IPVL_A_LINK_MTU])
 		mtu = nla_get_u32(attrs[IPVL_A_LINK_MTU]);
 	if (attrs[IPVL_A_LINK_NETNS_FD]) {
@@ -908,8 +916,18 @@ static int ipvl_nl_link_new_doit(struct sk_buff *skb, struct genl_info *info)
 			err = -EEXIST;
 			goto out;
 		}
+		if (owner &&
+		    strcmp(((struct ipvl_link *)netdev_priv(dev))->owner,
+			   owner)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    attrs[IPVL_A_LINK_OWNER],
+					    "the existing link has another owner");
+			err = -EEXIST;
+			goto out;
+		}
 	} else {
-		dev = ipvl_link_create(net, name, port, mtu, info->extack);
+		dev = ipvl_link_create(net, name, port, mtu, owner,
+				       info->extack);
 		if (IS_ERR(dev)) {
 			err = PTR_ERR(dev);
 			goto out;

@@ -113,6 +113,9 @@ struct ipvl_mc_cb {
 
 #define IPVL_MC_CB(skb) ((struct ipvl_mc_cb *)(skb)->cb)
 
+/* The owner tag of a link, with its NUL (IPVL_A_LINK_OWNER). */
+#define IPVL_OWNER_LEN	128
+
 struct ipvl_link {
 	struct net_device	*dev;
 	/*
@@ -140,6 +143,7 @@ struct ipvl_link {
 	u32			n_addrs;
 	bool			attached;	/* on the port, between ndo_init and ndo_uninit */
 	bool			announced;	/* link-new notification sent */
+	char			owner[IPVL_OWNER_LEN];	/* "" when none was set */
 	DECLARE_BITMAP(mc_filter, 1 << IPVL_MC_FILTER_BITS);
 	struct ipvl_link_pcpu __percpu *stats;
 };
@@ -178,6 +182,7 @@ extern struct idr ipvl_links;
 bool ipvl_is_link(const struct net_device *dev);
 struct net_device *ipvl_link_create(struct net *net, const char *name,
 				    struct ipvl_port *port, u32 mtu,
+				    const char *owner,
 				    struct netlink_ext_ack *extack);
 void ipvl_link_apply_mode(struct ipvl_link *link);
 void ipvl_link_dellink(struct net_device *dev, struct list_head *head);

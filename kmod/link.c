@@ -274,8 +274,10 @@ static int ipvl_link_register(struct net_device *dev, struct ipvl_port *port,
 
 struct net_device *ipvl_link_create(struct net *net, const char *name,
 				    struct ipvl_port *port, u32 mtu,
+				    const char *owner,
 				    struct netlink_ext_ack *extack)
 {
+	struct ipvl_link *link;
 	struct net_device *dev;
 	int err;
 
@@ -287,6 +289,9 @@ struct net_device *ipvl_link_create(struct net *net, const char *name,
 	dev_net_set(dev, net);
 	dev->rtnl_link_ops = &ipvl_link_ops;
 	dev->mtu = mtu ? mtu : port->master->mtu;
+	link = netdev_priv(dev);
+	if (owner)
+		strscpy(link->owner, owner, sizeof(link->owner));
 
 	err = ipvl_link_register(dev, port, extack);
 	if (err) {

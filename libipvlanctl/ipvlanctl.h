@@ -135,6 +135,10 @@ int ipvl_port_get(struct ipvl_handle *h, const struct ipvl_port_ref *ref,
 int ipvl_port_dump(struct ipvl_handle *h, ipvl_port_cb cb, void *data);
 
 /* Links. A link is named by its id when it is not 0, else by name. */
+
+/* Size of a link's owner tag (IPVL_A_LINK_OWNER), with its NUL. */
+#define IPVL_LINK_OWNER_LEN	128
+
 struct ipvl_link_ref {
 	uint32_t id;
 	char ifname[IF_NAMESIZE];
@@ -162,6 +166,7 @@ struct ipvl_link {
 	uint32_t binding_count;
 	bool has_stats;
 	struct ipvl_link_stats stats;
+	char owner[IPVL_LINK_OWNER_LEN];	/* "": none */
 };
 
 struct ipvl_link_config {
@@ -171,7 +176,11 @@ struct ipvl_link_config {
 	int netns_fd;
 	uint32_t mtu;			/* 0: the default */
 	bool exist_ok;
+	const char *owner;		/* NULL: none; at most 127 bytes */
 };
+
+/* The owner tag of a link, or NULL when it has none. */
+const char *ipvl_link_owner(const struct ipvl_link *link);
 
 typedef int (*ipvl_link_cb)(const struct ipvl_link *link, void *data);
 

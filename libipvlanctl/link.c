@@ -17,6 +17,7 @@ static const char *const link_attr_names[IPVL_A_LINK_MAX + 1] = {
 	[IPVL_A_LINK_BINDING_COUNT]	= "binding-count",
 	[IPVL_A_LINK_EXIST_OK]		= "exist-ok",
 	[IPVL_A_LINK_STATS]		= "stats",
+	[IPVL_A_LINK_OWNER]		= "owner",
 };
 
 static const struct ipvl_pol link_pol[IPVL_A_LINK_MAX + 1] = {
@@ -29,6 +30,8 @@ static const struct ipvl_pol link_pol[IPVL_A_LINK_MAX + 1] = {
 	[IPVL_A_LINK_MTU]		= { MNL_TYPE_U32, 0 },
 	[IPVL_A_LINK_BINDING_COUNT]	= { MNL_TYPE_U32, 0 },
 	[IPVL_A_LINK_STATS]		= { MNL_TYPE_NESTED, 0 },
+	[IPVL_A_LINK_OWNER]		= { MNL_TYPE_NUL_STRING,
+					    IPVL_LINK_OWNER_LEN },
 };
 
 #define LINK_COUNTER(attr, field) \
@@ -76,6 +79,9 @@ int ipvl_link_parse(const struct nlmsghdr *nlh, void *obj)
 	if (tb[IPVL_A_LINK_BINDING_COUNT])
 		link->binding_count =
 			mnl_attr_get_u32(tb[IPVL_A_LINK_BINDING_COUNT]);
+	if (tb[IPVL_A_LINK_OWNER])
+		ipvl_attr_strcpy(link->owner, sizeof(link->owner),
+				 tb[IPVL_A_LINK_OWNER]);
 	if (tb[IPVL_A_LINK_STATS]) {
 		err = ipvl_parse_counters(tb[IPVL_A_LINK_STATS], link_counters,
 					  sizeof(link_counters) /
@@ -107,6 +113,8 @@ IPVL_EXPORT int ipvl_link_new(struct ipvl_handle *h,
 
 	if (!cfg || (cfg->has_netns_fd && cfg->netns_fd < 0))
 		return -EINVAL;
+	if (cfg->owner && strlen(cfg->owner) >= IPVL_LINK_OWNER_LEN)
+		return -ENAMETOOLONG;
 	err = ipvl_check_ifname(cfg->ifname);
 	if (err)
 		return err;
@@ -125,7 +133,14 @@ IPVL_EXPORT int ipvl_link_new(struct ipvl_handle *h,
 		ipvl_put_u32(&r, IPVL_A_LINK_MTU, cfg->mtu);
 	if (cfg->exist_ok)
 		ipvl_put_flag(&r, IPVL_A_LINK_EXIST_OK);
+	if (cfg->owner)
+		ipvl_put_str(&r, IPVL_A_LINK_OWNER, cfg->owner);
 	return ipvl_req_do(&r, ipvl_link_parse, link);
+}
+
+IPVL_EXPORT const char *ipvl_link_owner(const struct ipvl_link *link)
+{
+	return link && link->owner[0] ? link->owner : NULL;
 }
 
 IPVL_EXPORT int ipvl_link_del(struct ipvl_handle *h,

@@ -6,6 +6,8 @@
 #     in-tree ipvlan (l3) against ipvl (l3), same topology, same boot.
 #  2. 10k and 100k address binds through ipvlanctl (one process, one
 #     request per address) and the time to dump them.
+#  3. CNI ADD and DEL latency, cni/ipvl against /usr/lib/cni/ipvlan, 100
+#     pods each (scripts/bench-cni.py).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -102,3 +104,10 @@ for n in 10000 100000; do
 	ipvlanctl addr replace iv1
 done
 ip link del m0
+
+echo "== CNI plugin latency"
+if [ -x /usr/lib/cni/ipvlan ] && [ -x "$top/cni/ipvl" ]; then
+	/usr/bin/python3 "$top/scripts/bench-cni.py"
+else
+	echo "skipped: needs containernetworking-plugins and make userland"
+fi

@@ -30,6 +30,13 @@ PACKAGES=(
 	libc6-dev
 	libmnl-dev
 	pkg-config
+	libjansson-dev # the CNI plugin (cni/) reads and writes JSON with it
+	# tests/kernel/test_cni.py: the reference plugins (ipvlan, host-local)
+	# and a real runtime, podman with the CNI backend
+	containernetworking-plugins
+	podman
+	crun
+	conmon
 	# the UAPI header is generated with the kernel's ynl-gen-c.py, which
 	# validates the spec against its schema; ynl's cli.py is a test client
 	linux-source-6.12
@@ -49,6 +56,10 @@ PACKAGES=(
 	libelf-dev
 	python3-hypothesis
 )
+
+# libcni caches results in /var/lib/cni, read-only in the VM guest:
+# test_cni.py mounts a tmpfs there, which needs the directory on the host.
+[ -d /var/lib/cni ] || { [ "$(id -u)" -eq 0 ] && mkdir -p /var/lib/cni; } || true
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -345,6 +345,7 @@ static const struct fattr link_set[IPVL_A_LINK_MAX + 1] = {
 	[IPVL_A_LINK_NETNS_FD] = { "netns-fd", K_U32 },
 	[IPVL_A_LINK_MTU] = { "mtu", K_U32 },
 	[IPVL_A_LINK_EXIST_OK] = { "exist-ok", K_FLAG },
+	[IPVL_A_LINK_OWNER] = { "owner", K_STR },
 };
 
 static const struct fattr addr_set[IPVL_A_ADDR_MAX + 1] = {
@@ -382,7 +383,8 @@ static const struct fop ops[IPVL_CMD_MAX + 1] = {
 	[IPVL_CMD_LINK_GET] = { "link-get", link_set, IPVL_A_LINK_MAX,
 		B(1) | B(3) | B(4) | B(5), true, B(4) | B(5) },
 	[IPVL_CMD_LINK_NEW] = { "link-new", link_set, IPVL_A_LINK_MAX,
-		B(3) | B(4) | B(5) | B(6) | B(8) | B(10), false, 0 },
+		B(3) | B(4) | B(5) | B(6) | B(8) | B(10) | B(IPVL_A_LINK_OWNER),
+		false, 0 },
 	[IPVL_CMD_LINK_DEL] = { "link-del", link_set, IPVL_A_LINK_MAX,
 		B(1) | B(3), false, 0 },
 	[IPVL_CMD_ADDR_GET] = { "addr-get", addr_set, IPVL_A_ADDR_MAX,

@@ -17,7 +17,7 @@ ipvlanctl port add DEV mode { l2 | l3 | l3s } [ bridge | private | vepa ] [ spoo
 ipvlanctl port set DEV [ mode MODE ] [ bridge | private | vepa ] [ spoofcheck | nospoofcheck ]
 ipvlanctl port del DEV [ force ]
 ipvlanctl port show [ DEV ]
-ipvlanctl link add NAME port DEV [ netns NETNS ] [ mtu MTU ] [ exist-ok ]
+ipvlanctl link add NAME port DEV [ netns NETNS ] [ mtu MTU ] [ owner OWNER ] [ exist-ok ]
 ipvlanctl link del { NAME | id ID }
 ipvlanctl link show [ NAME | id ID | port DEV ]
 ipvlanctl addr bind LINK ADDR...
@@ -279,6 +279,8 @@ def test_warning_on_success(fake):
      "link-new ifname=v0 port-ifname=eth0"),
     (["link", "add", "v0", "port", "eth0", "mtu", "1400", "exist-ok"],
      "link-new ifname=v0 port-ifname=eth0 mtu=1400 exist-ok"),
+    (["link", "add", "v0", "port", "eth0", "owner", "cni:c1/eth0"],
+     "link-new ifname=v0 port-ifname=eth0 owner=cni:c1/eth0"),
     (["link", "del", "v0"], "link-del ifname=v0"),
     (["link", "del", "id", "7"], "link-del id=7"),
     (["link", "show", "id", "2"], "link-get id=2"),

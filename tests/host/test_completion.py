@@ -96,7 +96,7 @@ def test_keywords():
         ["nospoofcheck"]
     assert complete("ipvlanctl", "port", "del", "lo", "") == ["force"]
     assert complete("ipvlanctl", "link", "add", "v0", "") == [
-        "port", "netns", "mtu", "exist-ok"]
+        "port", "netns", "mtu", "owner", "exist-ok"]
     assert complete("ipvlanctl", "link", "add", "v0", "mtu", "") == []
     assert complete("ipvlanctl", "stats", "show", "") == ["link", "port",
                                                           "addr"]
