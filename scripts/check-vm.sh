@@ -15,7 +15,9 @@
 # stock kernels' console streams here; the debug kernel's goes to
 # .vm/console-RELEASE*.log.
 # Prints one pytest summary line per kernel (per part for the debug
-# kernel) and the robustness lines; exits non-zero when any kernel failed.
+# kernel), the skip budget's verdict and the robustness lines; exits
+# non-zero when any kernel failed, or skipped a test for a reason that
+# tests/kernel/skips.txt does not allow there (tests/kernel/skips.py).
 #
 # The tests marked slow (the big matrices and scale tests) are shared out
 # among the stock kernels (IPVL_SLOW=K/N: each runs on one of them) unless
@@ -77,7 +79,7 @@ debug_job() {
 	# two VMs side by side, each with half of the suite (IPVL_PART)
 	local part pids=() status=0
 	for part in $DEBUG_PARTS; do
-		rm -f ".vm/pytest-$rel-$part.txt"
+		rm -f ".vm/pytest-$rel-$part.txt" ".vm/skips-$rel-$part.txt"
 		echo "=== in-VM tests on $rel, $part part (debug kernel;" \
 			"console .vm/console-$rel*.log)"
 		debug_part "$rel" "$dk" "$part" &
@@ -99,7 +101,15 @@ debug_part() {
 	echo "=== $rel $part summary:" \
 		"$(tail -n 1 ".vm/pytest-$rel-$part.txt" 2>/dev/null)" \
 		"($(($(date +%s) - t)) s)"
+	skip_budget "$rel" "$rel-$part" || rc=1
 	return $rc
+}
+
+# The skips of a VM's suite (.vm/skips-TAG.txt) against the budget.
+skip_budget() {
+	"$PYTHON" tests/kernel/skips.py "$1" ".vm/skips-$2.txt" |
+		tee ".vm/skip-budget-$2.txt"
+	return "${PIPESTATUS[0]}"
 }
 
 # The debug kernel's build and suite go on in the background, beside the
@@ -117,10 +127,11 @@ for k in "$@"; do
 	[ "$SLOW" = all ] || slow="$i/$#"
 	i=$((i + 1))
 	echo "=== in-VM tests on $abi (slow tests: $slow)"
-	rm -f ".vm/pytest-$abi.txt"
+	rm -f ".vm/pytest-$abi.txt" ".vm/skips-$abi.txt"
 	IPVL_SLOW=$slow "${VM[@]}" --kernel "$abi" --timeout "$STOCK_TIMEOUT" \
 		-- tests/run-in-vm.sh "$abi" || fail=1
 	echo "=== $abi summary: $(tail -n 1 ".vm/pytest-$abi.txt" 2>/dev/null)"
+	skip_budget "$abi" "$abi" || fail=1
 done
 if [ -n "$debug_pid" ]; then
 	t=$(date +%s)
@@ -134,6 +145,7 @@ fi
 echo "=== summary"
 for abi in "${abis[@]}"; do
 	echo "$abi: $(tail -n 1 ".vm/pytest-$abi.txt" 2>/dev/null)"
+	sed 's/^/    /' ".vm/skip-budget-$abi.txt" 2>/dev/null
 	grep -h '^robust: ' ".vm/pytest-$abi.txt" 2>/dev/null | sed 's/^/    /'
 done
 exit $fail
