@@ -483,17 +483,17 @@ def on_signal(signum, _frame):
     raise Stop("killed by signal %d" % signum)
 
 
-def run_qemu(cmd, logf, timeout, t0, quiet, boot_timeout):
-    """Run QEMU, streaming the console; returns (exit, boot s, reason).
-    reason is NO_BOOT when the guest's command had not started within
-    boot_timeout seconds."""
+def run_qemu(cmd, logf, deadline, timeout, t0, quiet, boot_timeout):
+    """Run QEMU until the monotonic deadline (the end of --timeout, which
+    bounds all boot attempts together), streaming the console; returns
+    (exit, boot s, reason). reason is NO_BOOT when the guest's command had
+    not started within boot_timeout seconds."""
     out = sys.stdout.buffer
     boot = None
     reason = None
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, start_new_session=True)
     started = time.monotonic()
-    deadline = started + timeout
     seen = b""
     with logf:
         try:
@@ -501,7 +501,7 @@ def run_qemu(cmd, logf, timeout, t0, quiet, boot_timeout):
                 now = time.monotonic()
                 left = deadline - now
                 if left <= 0:
-                    reason = "timeout after %d s" % timeout
+                    reason = "timeout after %d s (--timeout)" % timeout
                     break
                 if boot is None and now - started > boot_timeout:
                     reason = NO_BOOT
@@ -550,12 +550,15 @@ def parse_args(argv):
     p.add_argument("--kernel", required=True,
                    help="kernel series (6.1, 6.12) or full Debian ABI")
     p.add_argument("--timeout", type=int, default=1500,
-                   help="seconds before QEMU is killed (default 1500)")
+                   help="seconds from our start before QEMU is killed, "
+                        "boot retries included (default 1500)")
     p.add_argument("--boot-timeout", type=int, default=150,
                    help="seconds for the guest to start the command "
                         "(default 150)")
     p.add_argument("--boot-retries", type=int, default=1,
-                   help="boots again after a boot timeout (default 1)")
+                   choices=range(0, 4), metavar="N",
+                   help="boots again after a boot timeout, N times at most "
+                        "(0-3, default 1), within --timeout")
     p.add_argument("--mem", type=int, default=2048, help="MiB (2048)")
     p.add_argument("--smp", type=int, default=2, help="vCPUs (2)")
     p.add_argument("--kernel-dir",
@@ -642,11 +645,19 @@ def main(argv):
                os.path.relpath(console_log)))
         # A guest has, rarely, hung early in boot with nothing on the
         # console and no CPU use (the debug kernel, under TCG, with three
-        # other guests running): boot it again.
+        # other guests running): boot it again, while --timeout, which
+        # bounds the attempts together (from our start), leaves a
+        # --boot-timeout for it.
+        deadline = t0 + args.timeout
         for attempt in range(args.boot_retries + 1):
-            qrc, boot, reason = run_qemu(cmd, logf, args.timeout, t0,
-                                         args.quiet, args.boot_timeout)
+            qrc, boot, reason = run_qemu(cmd, logf, deadline, args.timeout,
+                                         t0, args.quiet, args.boot_timeout)
             if reason != NO_BOOT or attempt == args.boot_retries:
+                break
+            if deadline - time.monotonic() < args.boot_timeout:
+                log("%s: no boot within %d s, and no time left for another "
+                    "boot in --timeout %d s" % (abi, args.boot_timeout,
+                                               args.timeout))
                 break
             log("%s: no boot within %d s (console log %s): booting again"
                 % (abi, args.boot_timeout, os.path.relpath(console_log)))
