@@ -4,7 +4,10 @@
 #                     kernel build dir KDIR exists)
 #   make check        install what is missing, build, run the host tests and
 #                     the in-VM suite on the newest Debian 6.1 and 6.12 kernels
-#                     and on a debug kernel (KASAN, lockdep, kmemleak, fail-nth)
+#                     and on a debug kernel (KASAN, lockdep, kmemleak, fail-nth),
+#                     within CHECK_BUDGET (4500 s)
+#   make vmtest KERNEL=6.1 TESTS='tests/kernel/test_l2.py -k vepa'
+#                     some of the in-VM suite in one VM (6.1, 6.12, debug)
 #   make demo         boot the 6.1 VM and run a provisioning scenario
 #   make install      install the library, the CLI, man pages (and ipvl.ko)
 #   make bench        benchmarks (separate from the tests)
@@ -115,6 +118,21 @@ check: deps
 	echo "=== make check: $$(($$(date +%s) - $(CHECK_T0))) s"; \
 	exit $$rc
 
+# make vmtest KERNEL=6.1 TESTS='tests/kernel/test_l2.py -k vepa': builds,
+# stages ipvl.ko and runs pytest with the arguments TESTS (shell words,
+# quoting kept) in one VM on KERNEL (6.1, 6.12, a Debian ABI, or debug: the
+# debug kernel, built first unless cached), within CHECK_BUDGET; the
+# pytest output is also in .vm/pytest-ABI-vmtest.txt. scripts/check-vm.sh
+# --one exits with pytest's status (125: the VM failed), make then with 2.
+KERNEL ?= 6.1
+TESTS ?= tests/kernel
+vmtest: export VMTEST_ARGS = $(value TESTS)
+vmtest: deps
+	$(MAKE) userland
+	@PYTHON=$(PYTHON) CHECK_BUDGET=$(CHECK_BUDGET) \
+		scripts/check-vm.sh --one '$(KERNEL)' "$$VMTEST_ARGS"; rc=$$?; \
+	[ $$rc = 0 ] || echo "=== make vmtest: pytest exited $$rc"; exit $$rc
+
 demo: deps
 	$(MAKE) userland
 	@abi=$$(scripts/kernels.sh resolve 6.1); \
@@ -151,5 +169,5 @@ clean:
 	-$(MAKE) -C kmod clean
 	rm -rf .build .vm
 
-.PHONY: all userland kmod uapi check-uapi deps lint check demo bench install clean \
-	debug-kernel
+.PHONY: all userland kmod uapi check-uapi deps lint check vmtest demo bench \
+	install clean debug-kernel

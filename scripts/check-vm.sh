@@ -6,6 +6,11 @@
 # .vm/debug-kernel-build.pid; without that pid file it is built here).
 #
 #   scripts/check-vm.sh SERIES...       e.g. scripts/check-vm.sh 6.1 6.12
+#   scripts/check-vm.sh --one KERNEL 'PYTEST ARGS'
+#                                       make vmtest: builds and stages ipvl.ko,
+#                                       runs pytest with these arguments (shell
+#                                       words) in one VM on KERNEL (6.1, 6.12,
+#                                       an ABI, or debug), exits with its status
 #
 # The debug kernel's suite runs in the background as soon as its kernel is
 # built, beside the stock kernels' suites, in two VMs (IPVL_PART=functional
@@ -164,6 +169,43 @@ skip_budget() {
 		tee ".vm/skip-budget-$2.txt"
 	return "${PIPESTATUS[0]}"
 }
+
+# --one KERNEL ARGS: one VM, the module built and staged first.
+one() {
+	local k=$1 tests=$2 abi dir rel to
+	[ -n "$tests" ] || { echo "check-vm.sh: --one: no pytest arguments" >&2; return 2; }
+	to=$(share "$(left)" "$STOCK_TIMEOUT")
+	export IPVL_TESTS=$tests
+	if [ "$k" = debug ]; then
+		to=$(share "$(left)" "$DEBUG_TIMEOUT")
+		scripts/debug-kernel.sh build >/dev/null || return 1
+		rel=$(scripts/debug-kernel.sh release) &&
+			dir=$(scripts/debug-kernel.sh dir) &&
+			make -s ".build/$rel/ipvl.ko" &&
+			scripts/debug-kernel.sh stage ".build/$rel/ipvl.ko" >/dev/null ||
+			return 1
+		echo "=== $rel: $tests (--timeout $to s)"
+		"${VM[@]}" --kernel "$rel" --kernel-dir "$dir" --no-pvh \
+			--timeout "$to" --boot-retries "$BOOT_RETRIES" \
+			--append "$DEBUG_APPEND" -- tests/run-debug-in-vm.sh "$rel"
+		return
+	fi
+	dir=$(scripts/kernels.sh fetch "$k") || return 1
+	abi=$(basename "$dir")
+	make -s ".build/$abi/ipvl.ko" &&
+		scripts/kernels.sh stage "$abi" ".build/$abi/ipvl.ko" >/dev/null ||
+		return 1
+	echo "=== $abi: $tests (--timeout $to s)"
+	"${VM[@]}" --kernel "$abi" --timeout "$to" --boot-retries "$BOOT_RETRIES" \
+		-- tests/run-in-vm.sh "$abi"
+}
+if [ "${1:-}" = --one ]; then
+	[ $# = 3 ] || { echo "usage: check-vm.sh --one KERNEL 'PYTEST ARGS'" >&2; exit 2; }
+	one "$2" "$3"
+	exit
+fi
+# make check runs the whole suite, whatever the environment says
+unset IPVL_TESTS
 
 # The debug kernel's build and suite go on in the background, beside the
 # stock kernels' suites; its output is shown when they are done.
