@@ -50,9 +50,11 @@ PATTERNS = [
     ("list_debug", r"list_(add|del) corruption"),
     # RCU CPU stall warnings: "rcu: INFO: rcu_preempt self-detected stall
     # on CPU", "rcu: INFO: rcu_sched detected stalls on CPUs/tasks:",
-    # "... detected expedited stalls ...", "rcu_preempt kthread starved"
+    # "... detected expedited stalls ...", "rcu_preempt kthread starved",
+    # "rcu_preempt kthread timer wakeup didn't happen"
     ("rcu_stall", r"RCU stall|self-detected stall|"
-                  r"detected (expedited )?stalls|rcu\w* kthread \w*starved"),
+                  r"detected (expedited )?stalls|rcu\w* kthread \w*starved|"
+                  r"kthread timer wakeup didn't happen"),
     # hung tasks: "INFO: task ip:123 blocked for more than 120 seconds."
     ("hung_task", r"INFO: task .* blocked for more than"),
     ("hard_lockup", r"hard LOCKUP"),
