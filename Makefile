@@ -26,7 +26,8 @@ export IPVL_CACHE ?= /var/cache/ipvlanctl
 # in $(IPVL_CACHE)/debug-kernel) in the background while the host tests and
 # the stock kernels' suites run, then runs the suite, the fuzzer, fault
 # injection, the stress test and a kmemleak scan on it. DEBUG_KERNEL=0
-# skips it. DEBUG_APPEND, DEBUG_TIMEOUT and STOCK_TIMEOUT, when given, go to
+# skips it. DEBUG_APPEND (its cmdline), DEBUG_TIMEOUT and STOCK_TIMEOUT
+# (caps, in seconds, on a VM's share of CHECK_BUDGET), when given, go to
 # scripts/check-vm.sh, which holds their defaults.
 DEBUG_KERNEL ?= 1
 # make check's time budget, from its start: 4500 s (75 minutes; .ci/run's
