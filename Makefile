@@ -4,7 +4,10 @@
 #                     ipvl.ko when the kernel build dir KDIR exists)
 #   make check        install what is missing, build, run the host tests and
 #                     the in-VM suite on the newest Debian 6.1 and 6.12 kernels
-#                     and on a debug kernel (KASAN, lockdep, kmemleak, fail-nth)
+#                     and on a debug kernel (KASAN, lockdep, kmemleak, fail-nth),
+#                     within CHECK_BUDGET (4500 s)
+#   make vmtest KERNEL=6.1 TESTS='tests/kernel/test_l2.py -k vepa'
+#                     some of the in-VM suite in one VM (6.1, 6.12, debug)
 #   make demo         boot the 6.1 VM and run a provisioning scenario
 #   make install      install the library, the CLI, man pages, the CNI plugin
 #                     in CNIDIR (/usr/lib/cni) (and ipvl.ko)
@@ -26,9 +29,16 @@ export IPVL_CACHE ?= /var/cache/ipvlanctl
 # in $(IPVL_CACHE)/debug-kernel) in the background while the host tests and
 # the stock kernels' suites run, then runs the suite, the fuzzer, fault
 # injection, the stress test and a kmemleak scan on it. DEBUG_KERNEL=0
-# skips it. DEBUG_APPEND, DEBUG_TIMEOUT and STOCK_TIMEOUT, when given, go to
+# skips it. DEBUG_APPEND (its cmdline), DEBUG_TIMEOUT and STOCK_TIMEOUT
+# (caps, in seconds, on a VM's share of CHECK_BUDGET), when given, go to
 # scripts/check-vm.sh, which holds their defaults.
 DEBUG_KERNEL ?= 1
+# make check's time budget, from its start: 4500 s (75 minutes; .ci/run's
+# job is stopped at 90). scripts/check-vm.sh splits what is left of it
+# into the VMs' --timeout values: the stock kernels, one after the other,
+# each get what is left divided by the kernels still to run; the debug
+# kernel's two halves, beside them, what is left when they start.
+CHECK_BUDGET ?= 4500
 # The tests marked slow run on one stock kernel each (share); SLOW=all runs
 # them on every stock kernel.
 SLOW ?= share
@@ -107,9 +117,26 @@ check: deps
 		scripts/kernels.sh stage $$abi .build/$$abi/ipvl.ko >/dev/null; \
 	done
 	@DEBUG_KERNEL=$(DEBUG_KERNEL) SLOW=$(SLOW) PYTHON=$(PYTHON) \
+		CHECK_BUDGET=$(CHECK_BUDGET) \
+		CHECK_DEADLINE=$$(($(CHECK_T0) + $(CHECK_BUDGET))) \
 		scripts/check-vm.sh $(KERNELS); rc=$$?; \
 	echo "=== make check: $$(($$(date +%s) - $(CHECK_T0))) s"; \
 	exit $$rc
+
+# make vmtest KERNEL=6.1 TESTS='tests/kernel/test_l2.py -k vepa': builds,
+# stages ipvl.ko and runs pytest with the arguments TESTS (shell words,
+# quoting kept) in one VM on KERNEL (6.1, 6.12, a Debian ABI, or debug: the
+# debug kernel, built first unless cached), within CHECK_BUDGET; the
+# pytest output is also in .vm/pytest-ABI-vmtest.txt. scripts/check-vm.sh
+# --one exits with pytest's status (125: the VM failed), make then with 2.
+KERNEL ?= 6.1
+TESTS ?= tests/kernel
+vmtest: export VMTEST_ARGS = $(value TESTS)
+vmtest: deps
+	$(MAKE) userland
+	@PYTHON=$(PYTHON) CHECK_BUDGET=$(CHECK_BUDGET) \
+		scripts/check-vm.sh --one '$(KERNEL)' "$$VMTEST_ARGS"; rc=$$?; \
+	[ $$rc = 0 ] || echo "=== make vmtest: pytest exited $$rc"; exit $$rc
 
 demo: deps
 	$(MAKE) userland
@@ -149,5 +176,5 @@ clean:
 	-$(MAKE) -C kmod clean
 	rm -rf .build .vm
 
-.PHONY: all userland kmod uapi check-uapi deps lint check demo bench install clean \
-	debug-kernel
+.PHONY: all userland kmod uapi check-uapi deps lint check vmtest demo bench \
+	install clean debug-kernel

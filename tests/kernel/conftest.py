@@ -1,7 +1,10 @@
 """Fixtures for the in-VM suite: the module, namespaces, topologies.
 
 Runs as root inside the QEMU guest (tests/run-in-vm.sh). Every test is
-followed by a dmesg check: any kernel splat fails the run.
+followed by a check of the kernel log and the taint flags: any kernel
+report (tests/kernel/splat.py) or new taint fails the test, and so do
+kernel log records lost before they were read. The session ends with the
+module unloaded and the same check over the whole kernel log.
 """
 import json
 import os
@@ -11,9 +14,13 @@ import shlex
 import socket
 import subprocess
 import itertools
+import time
 from pathlib import Path
 
 import pytest
+
+import splat
+from splat import SPLAT  # noqa: F401 (the one definition, in splat.py)
 
 REPO = Path(__file__).resolve().parents[2]
 CLI = str(REPO / "ipvlanctl" / "ipvlanctl")
@@ -21,23 +28,15 @@ YNL_DIR = Path(os.environ.get("IPVL_CACHE", "/var/cache/ipvlanctl")) / \
     "src/linux-source-6.12/tools/net/ynl"
 SPEC = REPO / "genl" / "ipvl.yaml"
 
-# Lockdep's reports start with "WARNING:" (circular or recursive locking,
-# inconsistent lock state, suspicious RCU usage) or "BUG:"; the bare word
-# "lockdep" is not matched, since the stacks the kernel dumps for expected
-# failures under fault injection have frames like lockdep_rtnl_is_held.
-SPLAT = re.compile(r"WARNING:|BUG:|Oops|KASAN|UBSAN|possible recursive locking|"
-                   r"circular locking|inconsistent lock state|"
-                   r"locking correctness validator|"
-                   r"refcount_t|RCU stall|rcu_sched self-detected|"
-                   r"suspicious RCU usage|unregister_netdevice: waiting|"
-                   r"general protection fault|Kernel panic|kmemleak")
-
-
 # ---- robustness tier (additions; no effect on the tests above) ----------
 
-# The debug kernel (scripts/debug-kernel.sh) has kmemleak and fail-nth.
+# The debug kernel (scripts/debug-kernel.sh), told by its release, has
+# kmemleak and fail-nth; a missing file (debugfs not mounted, a config
+# option lost) fails the session there instead of skipping what needs it.
 KMEMLEAK = Path("/sys/kernel/debug/kmemleak")
-DEBUG_KERNEL = KMEMLEAK.exists()
+FAILSLAB = Path("/sys/kernel/debug/failslab")
+FAILNTH = Path("/proc/thread-self/fail-nth")
+DEBUG_KERNEL = os.uname().release.endswith("-ipvl-debug")
 
 # Lines for the "robustness" section of pytest's terminal summary (fuzzer
 # seed and message count, fault injection totals, ...), also written to
@@ -119,6 +118,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# Every skip with its reason, written to $IPVL_SKIPS_OUT (tests/run-in-vm.sh
+# sets it) at the end, one "NODEID<TAB>REASON" line each, for the skip
+# budget (tests/kernel/skips.txt, checked by scripts/check-vm.sh).
+SKIPS = []
+
+
+def pytest_runtest_logreport(report):
+    if not report.skipped or hasattr(report, "wasxfail"):
+        return
+    r = report.longrepr
+    reason = r[2] if isinstance(r, tuple) else str(r)
+    if reason.startswith("Skipped: "):
+        reason = reason[len("Skipped: "):]
+    SKIPS.append((report.nodeid, " ".join(reason.split())))
+
+
+def pytest_sessionfinish(session):
+    out = os.environ.get("IPVL_SKIPS_OUT")
+    if out:
+        Path(out).write_text("".join(f"{n}\t{r}\n" for n, r in SKIPS))
+
+
 def pytest_terminal_summary(terminalreporter):
     if ROBUST_REPORT:
         terminalreporter.section("robustness")
@@ -198,7 +219,12 @@ def ctl_batch(lines, check=True):
 
 
 def dmesg():
-    return sh("dmesg", check=False).stdout
+    """The whole kernel log; a failing dmesg(1) fails the caller instead of
+    passing for an empty log."""
+    p = sh("dmesg", check=False)
+    if p.returncode != 0:
+        raise AssertionError(f"dmesg failed ({p.returncode}): {p.stderr}")
+    return p.stdout
 
 
 class Kmsg:
@@ -207,6 +233,7 @@ class Kmsg:
     def __init__(self):
         self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
         os.lseek(self.fd, 0, os.SEEK_END)
+        self.lost = 0   # times records were overwritten before being read
 
     def lines(self):
         """"[seconds] message" for every new record."""
@@ -217,6 +244,7 @@ class Kmsg:
             except BlockingIOError:
                 break
             except BrokenPipeError:     # overwritten before it was read
+                self.lost += 1
                 out.append("[kmsg] (records lost)")
                 continue
             if not rec:
@@ -246,8 +274,55 @@ def load_module():
         sh("modprobe ipvl")
 
 
+def unload_module(wait=60):
+    """rmmod ipvl, once its reference count is 0 (namespaces that are
+    still being dismantled may hold it for a moment); returns what went
+    wrong, or None."""
+    if not module_loaded():
+        return None
+    refcnt = Path("/sys/module/ipvl/refcnt")
+    deadline = time.monotonic() + wait
+    while int(refcnt.read_text()) != 0:
+        if time.monotonic() > deadline:
+            return (f"ipvl still has {refcnt.read_text().strip()} references "
+                    f"after {wait} s:\n" + sh("lsmod", check=False).stdout)
+        time.sleep(0.5)
+    p = sh("rmmod ipvl", check=False)
+    if p.returncode != 0 or module_loaded():
+        return f"rmmod ipvl failed ({p.returncode}): {p.stderr.strip()}"
+    return None
+
+
+SESSION_MARK = "ipvl-tests: session start"
+
+
+def taint_problem(before, what):
+    """What is wrong with the taint bits set since before, or None."""
+    after = splat.taint()
+    bad = splat.bad_taint(before, after)
+    if not bad:
+        return None
+    return (f"kernel tainted {what}: {splat.taint_letters(bad)} "
+            f"({bad}; now {after}: {splat.taint_letters(after)})")
+
+
+def check_taint(before, what):
+    problem = taint_problem(before, what)
+    assert not problem, problem
+
+
 @pytest.fixture(scope="session", autouse=True)
 def kernel_session():
+    if DEBUG_KERNEL:
+        missing = [str(p) for p in (KMEMLEAK, FAILSLAB, FAILNTH)
+                   if not p.exists()]
+        if missing:
+            pytest.fail(f"the debug kernel {os.uname().release} has no "
+                        f"{', '.join(missing)} (debugfs not mounted?)",
+                        pytrace=False)
+    taint0 = splat.taint()
+    # dmesg must show this at the end: proof that it reads the log
+    Path("/dev/kmsg").write_text(f"<6>{SESSION_MARK}\n")
     sh("modprobe veth; modprobe dummy; modprobe ipvlan; modprobe 8021q",
        check=False)
     sh("sysctl -qw net.ipv6.conf.all.accept_dad=0 "
@@ -262,20 +337,44 @@ def kernel_session():
     load_module()
     yield
     stamp.close()
-    # the last word on splats for the whole session
-    found = [l for l in dmesg().splitlines() if SPLAT.search(l)]
-    assert not found, "kernel splat during the session:\n" + "\n".join(found)
+    # the session ends as it began: no namespace of ours, ipvl unloaded
+    if sh("ip netns list", check=False).stdout.strip():
+        sh("ip -all netns delete", check=False)
+    problems = [unload_module()]
+    # the last word on splats and taint for the whole session
+    try:
+        log = dmesg().splitlines()
+    except AssertionError as e:
+        problems.append(str(e))
+    else:
+        if not any(SESSION_MARK in line for line in log):
+            problems.append("dmesg does not show the session's start "
+                            f"({SESSION_MARK!r}): records lost? Its end:\n"
+                            + "\n".join(log[-20:]))
+        found = splat.find(log)
+        if found:
+            problems.append("kernel splat during the session:\n"
+                            + "\n".join(found))
+    problems.append(taint_problem(taint0, "during the session"))
+    problems = [p for p in problems if p]
+    assert not problems, "\n\n".join(problems)
 
 
 @pytest.fixture(autouse=True)
 def no_splat(request):
-    """Fail the test that caused a kernel splat, with the splat shown."""
+    """Fail the test that caused a kernel splat, a new taint or lost
+    kernel log records, with the log shown."""
     log = Kmsg()
+    taint0 = splat.taint()
     yield
     lines = log.lines()
     log.close()
-    found = [l for l in lines if SPLAT.search(l)]
-    assert not found, "kernel splat:\n" + "\n".join(lines[-80:])
+    shown = "\n".join(lines[-80:])
+    assert not splat.find(lines), "kernel splat:\n" + shown
+    assert not log.lost, ("kernel log records were lost before they were "
+                          f"read ({log.lost} times): a report may be among "
+                          "them\n" + shown)
+    check_taint(taint0, "by the test")
 
 
 @pytest.fixture
