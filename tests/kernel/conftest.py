@@ -57,7 +57,8 @@ def pytest_configure(config):
 # the library's logic (batch windows, idempotence, save/restore, the
 # monitor's output) through kernel paths that the fuzzer and the fail-nth
 # sweep already drive on the debug kernel.
-SLOW_MODULES = {"test_batch.py", "test_idempotent.py", "test_monitor.py",
+SLOW_MODULES = {"test_batch.py", "test_cni.py", "test_idempotent.py",
+                "test_monitor.py",
                 "test_save_restore.py"}
 
 
