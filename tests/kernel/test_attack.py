@@ -263,7 +263,8 @@ def test_tx_vlan_tag_pushed_by_tc_dropped(world, spoof):
     sh(f"ip -n {t.out} link add link {t.out_if} name {t.out_if}.100 "
        f"type vlan id 100 && ip -n {t.out} link set {t.out_if}.100 up")
     ten.run("tc qdisc add dev atk clsact")
-    ten.run("tc filter add dev atk egress matchall action vlan push id 100")
+    ten.run("tc filter add dev atk egress protocol ip matchall "
+            "action vlan push id 100")
     frame = fr.eth(t.out_mac, t.mac, fr.ETH_P_IP,
                    fr.udp4(ATK4, "10.0.0.1", 4000, 9, b"x" * 18))
 
@@ -275,7 +276,9 @@ def test_tx_vlan_tag_pushed_by_tc_dropped(world, spoof):
     send(ten.ns, "atk", frame, 5)
     time.sleep(0.3)
     assert tagged_rx() == rx0
-    assert port_stats(t.master)["drop-policy"] == pol0 + 5
+    # every frame sent was counted; the tenant's own IPv4 (an IGMP report)
+    # may be tagged and counted too
+    assert port_stats(t.master)["drop-policy"] >= pol0 + 5
 
 
 def test_no_vlan_devices_on_a_link(world):
@@ -544,7 +547,11 @@ def physical_nic():
     for _ in range(50):
         for dev in sorted(os.listdir("/sys/class/net")):
             if os.path.exists(f"/sys/class/net/{dev}/device"):
-                return dev
+                # not "eth0": tests of the CNI plugin expect no such name
+                # in the host's namespace
+                if dev != "pnic0":
+                    sh(f"ip link set {dev} name pnic0")
+                return "pnic0"
         time.sleep(0.1)
     return None
 
